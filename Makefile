@@ -1,0 +1,50 @@
+# The two commands a new user needs are `make demo` and `make test`; everything else is a step they use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+# The dev tooling (collector, CDK, runtime emulator) runs on 3.11; the layer is also tested on 3.9-3.13.
+DEV_PYTHON ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.11.*/bin/python) $(shell command -v python3))
+LAYER_PYTHONS ?= 3.9 3.10 3.12 3.13
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv test test-fast test-layer-pythons demo layer bench clean
+
+help:
+	@echo "make demo   - start the local collector and run the reference bots on the sample events"
+	@echo "make test   - run every test (layer on Python 3.9-3.13, collector, runtime, infra)"
+
+$(VENV)/.installed: requirements-dev.txt
+	$(DEV_PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# One venv per extra interpreter, holding only what the layer's tests need.
+.venv-py%/.installed: requirements-layer-test.txt
+	$(firstword $(wildcard $(PYENV_ROOT)/versions/$*.*/bin/python) python$*) -m venv .venv-py$*
+	.venv-py$*/bin/pip install -q --disable-pip-version-check -r requirements-layer-test.txt
+	touch $@
+
+test: venv
+	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory test-layer-pythons
+
+# Fast loop while developing: the layer's tests on the dev interpreter only.
+test-fast: venv
+	$(PY) -m pytest -q tests/layer
+
+test-layer-pythons: $(foreach v,$(LAYER_PYTHONS),.venv-py$(v)/.installed)
+	@for v in $(LAYER_PYTHONS); do \
+	  echo "== layer tests on Python $$v"; \
+	  .venv-py$$v/bin/python -m pytest -q -p no:cacheprovider tests/layer || exit 1; \
+	done
+
+demo: venv
+	$(PY) -m devtools.demo
+
+clean:
+	rm -rf $(VENV) .venv-py* build cdk.out .pytest_cache
