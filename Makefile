@@ -10,7 +10,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv test test-fast test-layer-pythons demo layer bench clean
+NODE_BIN := $(CURDIR)/node_modules/.bin
+.PHONY: help venv infra-deps test test-fast test-layer-pythons demo layer synth bench clean
 
 help:
 	@echo "make demo   - start the local collector and run the reference bots on the sample events"
@@ -23,14 +24,25 @@ $(VENV)/.installed: requirements-dev.txt
 
 venv: $(VENV)/.installed
 
+# CDK tooling (aws-cdk-lib, cdk-nag, cfn-lint) in the same venv, and the cdk CLI + Node 22 from npm.
+$(VENV)/.infra-installed: requirements-infra.txt $(VENV)/.installed
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-infra.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+infra-deps: $(VENV)/.infra-installed node_modules/.installed
+
 # One venv per extra interpreter, holding only what the layer's tests need.
 .venv-py%/.installed: requirements-layer-test.txt
 	$(firstword $(wildcard $(PYENV_ROOT)/versions/$*.*/bin/python) python$*) -m venv .venv-py$*
 	.venv-py$*/bin/pip install -q --disable-pip-version-check -r requirements-layer-test.txt
 	touch $@
 
-test: venv
-	$(PY) -m pytest -q
+test: venv infra-deps
+	PATH="$(NODE_BIN):$$PATH" $(PY) -m pytest -q
 	$(MAKE) --no-print-directory test-layer-pythons
 
 # Fast loop while developing: the layer's tests on the dev interpreter only.
@@ -46,5 +58,11 @@ test-layer-pythons: $(foreach v,$(LAYER_PYTHONS),.venv-py$(v)/.installed)
 demo: venv
 	$(PY) -m devtools.demo
 
+layer: venv
+	$(PY) -m devtools.layer_build --out build/botanalytics-layer.zip
+
+synth: venv infra-deps
+	PATH="$(NODE_BIN):$(CURDIR)/$(VENV)/bin:$$PATH" CDK_DISABLE_VERSION_CHECK=true AWS_EC2_METADATA_DISABLED=true npx --no cdk synth -q
+
 clean:
-	rm -rf $(VENV) .venv-py* build cdk.out .pytest_cache
+	rm -rf $(VENV) .venv-* build cdk.out .pytest_cache node_modules
