@@ -40,6 +40,10 @@ class Tracker:
         else:
             self.dispatcher = for_config(config)
             self.dispatcher.start()  # warms the connection during init, in parallel with user imports
+            with guarded("extension registration"):
+                from . import extension
+
+                extension.ensure_registered(config.mode)  # synchronously, while the module is imported
             if config.capture_outgoing:
                 with guarded("capture install"):
                     from . import capture
@@ -53,6 +57,7 @@ class Tracker:
         return self.dispatcher is not None
 
     def deadline_for(self, context: Any, started: float) -> Deadline:
+        """min(started + budget, Lambda deadline - reserve)."""
         deadline = Deadline(started + self.config.budget_ms / 1000.0)
         remaining_ms = _remaining_ms(context)
         if remaining_ms is not None:
@@ -86,7 +91,7 @@ class Tracker:
         self.dispatcher.begin_invocation(self.deadline_for(context, started))
         from . import capture, envelope
 
-        request_id = getattr(context, "aws_request_id", None)
+        request_id = _request_id(context)
         turn = platforms.Turn(event, envelope.read_request(event), request_id, context)
         platform = platforms.detect(turn, only=self.config.platform)
         state = _TurnState(turn, platform)
@@ -108,20 +113,18 @@ class Tracker:
 
     def _finish(self, state: Optional["_TurnState"], context: Any, started: float, records: List[Record]) -> None:
         assert self.dispatcher is not None
-        from . import capture
+        from . import capture, extension
 
         capture.end()
-        if state is None:
-            return
-        records = records + _stamp(state.captured, state.turn.request_id)
-        if records:
-            self.dispatcher.submit(records)
-        from . import extension
-
-        if extension.deliver_after_response(self.dispatcher, self.deadline_for(context, started)):
-            return  # the internal extension waits after the response has gone
-        deadline = self.deadline_for(context, started)
-        if not self.dispatcher.wait(deadline):
+        if state is not None:
+            records = records + _stamp(state.captured, state.turn.request_id)
+            if records:
+                self.dispatcher.submit(records)
+        # Post-response mode: the budget starts now, when the caller is about to get the response.
+        post_deadline = self.deadline_for(context, time.monotonic())
+        if extension.deliver_after_response(self.dispatcher, post_deadline, _request_id(context)):
+            return  # the internal extension waits after the response has gone (always handed over)
+        if state is not None and not self.dispatcher.wait(self.deadline_for(context, started)):
             count("deferred_invocations")
             self.dispatcher.persist_pending()
         self.dispatcher.end_invocation()
@@ -143,6 +146,14 @@ def _stamp(records: List[Record], request_id: Optional[str]) -> List[Record]:
         r if r.request_id else Record(r.path, r.body, r.method, r.record_id, request_id, r.created_ms)
         for r in records
     ]
+
+
+def _request_id(context: Any) -> Optional[str]:
+    try:
+        value = getattr(context, "aws_request_id", None)
+    except Exception:  # noqa: BLE001 - a user-made context object
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _remaining_ms(context: Any) -> Optional[float]:
