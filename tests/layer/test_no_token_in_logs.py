@@ -21,7 +21,7 @@ def everything_logged(caplog, capsys):
     return text
 
 
-@pytest.mark.parametrize("fault", [None, ("status", {"code": 500}), ("blackhole", {}), ("wrong_cert", {}),
+@pytest.mark.parametrize("fault", [None, ("status", {"code": 500}), ("blackhole", {}), ("wrong_cert", {"close_existing": True}),
                                    ("malformed", {})])
 def test_the_token_is_never_logged(fault, collector, tracked, context, everything_logged):
     case = load_event("alexa/intent")

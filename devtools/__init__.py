@@ -1,0 +1,1 @@
+"""Development tooling for botanalytics-lambda. Never shipped in the layer."""
