@@ -18,7 +18,22 @@ logger = logging.getLogger("botanalytics")
 REGISTRY: List[str] = [
     "alexa",
     "lex",
+    # Rasa broker events: direct, HTTP, SQS or Kafka/MSK (checked before anything that reads SQS/SNS)
+    "rasa",
     # webhook platforms from the platforms issue are inserted here, before the generic catch-all
+    "messenger",
+    "slack",
+    "twilio",
+    "line",
+    "viber",
+    "kik",
+    "wechat",
+    "google",
+    "rbm",
+    "botframework",
+    "telegram",
+    "watson",
+    "sms",
     "generic",
 ]
 
