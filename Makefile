@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
 NODE_BIN := $(CURDIR)/node_modules/.bin
-.PHONY: help venv infra-deps test test-fast test-layer-pythons demo layer synth bench clean
+.PHONY: help venv infra-deps bench-venv test test-fast test-layer-pythons demo layer synth bench soak clean
 
 help:
 	@echo "make demo   - start the local collector and run the reference bots on the sample events"
@@ -41,7 +41,7 @@ infra-deps: $(VENV)/.infra-installed node_modules/.installed
 	.venv-py$*/bin/pip install -q --disable-pip-version-check -r requirements-layer-test.txt
 	touch $@
 
-test: venv infra-deps
+test: venv infra-deps bench-venv
 	PATH="$(NODE_BIN):$$PATH" $(PY) -m pytest -q
 	$(MAKE) --no-print-directory test-layer-pythons
 
@@ -58,6 +58,32 @@ test-layer-pythons: $(foreach v,$(LAYER_PYTHONS),.venv-py$(v)/.installed)
 demo: venv
 	$(PY) -m devtools.demo
 
+# --- benchmarks: their own venvs (the official SDK must never be importable by the layer's tests) ------
+BENCH_VENV := .venv-bench
+# Interpreters of the cold-start scenario; each gets a venv with the official SDK only.
+BENCH_PYTHONS ?= 3.9 3.13
+
+$(BENCH_VENV)/.installed: requirements-dev.txt bench/requirements.txt
+	$(DEV_PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt -r bench/requirements.txt
+	touch $@
+
+.venv-bench-py%/.installed: bench/requirements-peer.txt
+	$(firstword $(wildcard $(PYENV_ROOT)/versions/$*.*/bin/python) python$*) -m venv .venv-bench-py$*
+	.venv-bench-py$*/bin/pip install -q --disable-pip-version-check -r bench/requirements-peer.txt
+	touch $@
+
+bench-venv: $(BENCH_VENV)/.installed $(foreach v,$(BENCH_PYTHONS),.venv-bench-py$(v)/.installed)
+
+# Writes bench/RESULTS.md and bench/latency.png (a few minutes on 2 cores).
+bench: bench-venv
+	PYENV_ROOT=$(PYENV_ROOT) $(BENCH_VENV)/bin/python -m bench
+
+# Property tests with >= 100,000 generated events (outside the default run).
+soak: venv
+	HYPOTHESIS_PROFILE=soak $(PY) -m pytest -q -p no:cacheprovider tests/platforms/test_property_detection.py
+	PROPERTY_EXAMPLES=100000 $(PY) -m pytest -q -p no:cacheprovider tests/platforms/test_hostile_webhooks.py
+
 layer: venv
 	$(PY) -m devtools.layer_build --out build/botanalytics-layer.zip
 
@@ -65,4 +91,4 @@ synth: venv infra-deps
 	PATH="$(NODE_BIN):$(CURDIR)/$(VENV)/bin:$$PATH" CDK_DISABLE_VERSION_CHECK=true AWS_EC2_METADATA_DISABLED=true npx --no cdk synth -q
 
 clean:
-	rm -rf $(VENV) .venv-* build cdk.out .pytest_cache node_modules
+	rm -rf $(VENV) .venv-* build cdk.out .pytest_cache node_modules .bench-tmp

@@ -48,7 +48,7 @@ def on_intent(request, session):
 
 
 @botanalytics.track
-def handler(event, context):
+def lambda_handler(event, context):
     request = event["request"]
     session = event.get("session", {})
     if request["type"] == "LaunchRequest":

@@ -101,7 +101,7 @@ def _v1(event):
 
 @botanalytics.track
 @logger.inject_lambda_context
-def handler(event, context):
+def lambda_handler(event, context):
     if "sessionState" in event:
         logger.info("Lex V2 %s for %s", event["invocationSource"], event["sessionState"]["intent"]["name"])
         return _v2(event)

@@ -57,7 +57,7 @@ def respond(event, status, payload):
 
 
 @botanalytics.track
-def handler(event, context):
+def lambda_handler(event, context):
     try:
         data = read_body(event)
     except ValueError:

@@ -23,7 +23,7 @@ def bench_python() -> str:
         return explicit
     venv = ROOT / ".venv-bench" / "bin" / "python"
     if not venv.exists():
-        pytest.skip("no bench interpreter: run `make bench-venv` (or set BENCH_PYTHON)")
+        pytest.fail("no bench interpreter: run `make bench-venv` (make test does) or set BENCH_PYTHON")
     return str(venv)
 
 

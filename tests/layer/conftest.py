@@ -22,6 +22,10 @@ class FakeContext:
         self.aws_request_id = request_id or str(uuid.uuid4())
         self.function_name = "test-function"
         self.invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 128
+        self.log_group_name = "/aws/lambda/test-function"
+        self.log_stream_name = "2026/11/26/[$LATEST]0123456789abcdef"
         self._deadline = time.monotonic() + timeout_s
 
     def get_remaining_time_in_millis(self) -> int:
