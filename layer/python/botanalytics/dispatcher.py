@@ -53,6 +53,9 @@ class Dispatcher:
         self._thread: Optional[threading.Thread] = None
         self._pid = 0
         self._invocation_deadline: Optional[Deadline] = None
+        #: On Lambda the process is frozen between invocations: a send started there would resume in the
+        #: next invocation with a stale deadline and hold that invocation's wait. Set by the tracker.
+        self.hold_between_invocations = False
         self._stopping = False
         self._redactor: Any = None
         if config.redact:
@@ -105,7 +108,8 @@ class Dispatcher:
                 queued += 1
             if queued:
                 count("submitted", queued)
-                self._cond.notify_all()
+                if not self.hold_between_invocations or self._invocation_deadline is not None:
+                    self._cond.notify_all()  # (a holding thread is woken by begin_invocation instead)
         self.start()
         return queued
 
@@ -120,7 +124,12 @@ class Dispatcher:
 
     def begin_invocation(self, deadline: Deadline) -> None:
         """Sends made during this invocation end by ``deadline``."""
-        self._invocation_deadline = deadline
+        if self.hold_between_invocations:
+            with self._cond:
+                self._invocation_deadline = deadline
+                self._cond.notify_all()  # the delivery thread may be holding until now
+        else:
+            self._invocation_deadline = deadline
 
     def end_invocation(self) -> None:
         self._invocation_deadline = None
@@ -149,10 +158,11 @@ class Dispatcher:
             for pending in self._queue:
                 pending.not_before = 0.0
             self.breaker.probe_now()
+            previous = self._invocation_deadline
+            active = previous is not None and not previous.expired()
+            self._invocation_deadline = deadline.earliest(previous) if active else deadline
             self._cond.notify_all()
         self.start()
-        previous = self._invocation_deadline
-        self._invocation_deadline = deadline.earliest(previous)
         try:
             return self.wait(deadline)
         finally:
@@ -168,6 +178,21 @@ class Dispatcher:
                 pending.spooled = True
                 written += 1
         return written
+
+    def dead_letter_pending(self, reason: str) -> int:
+        """Log every record still pending as a dead letter (the last resort, at shutdown) and stop
+        trying to send the queued ones. Spooled copies stay (replay is idempotent). Returns how many."""
+        with self._cond:
+            todo = [p.record for p in self._queue]
+            if self._in_flight is not None:
+                todo.insert(0, self._in_flight.record)
+            for pending in self._queue:
+                self._ids.pop(pending.record.record_id, None)
+            self._queue.clear()
+            self._cond.notify_all()
+        for record in todo:
+            _deadletter(record, reason)
+        return len(todo)
 
     def _progress_possible(self, deadline: Deadline) -> bool:
         if self._in_flight is not None:
@@ -230,7 +255,10 @@ class Dispatcher:
                 if self._stopping:
                     return None
                 wait_s: Optional[float] = None
-                if self._queue:
+                if self._queue and self.hold_between_invocations and (
+                        self._invocation_deadline is None or self._invocation_deadline.expired()):
+                    pass  # no invocation running: hold until begin_invocation() or flush() notifies
+                elif self._queue:
                     breaker_wait = self.breaker.wait_s()
                     if breaker_wait > 0:
                         wait_s = breaker_wait

@@ -40,7 +40,7 @@ def _load() -> Callable[..., Any]:
     spec = os.environ.get(ENV_NAME, "")
     if not spec:
         raise HandlerNotFound(f"{ENV_NAME} is not set: it must name the function's original handler")
-    return track(resolve(spec))  # type: ignore[no-any-return]
+    return track(resolve(spec))
 
 
 lambda_handler = _load()

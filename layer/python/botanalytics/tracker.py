@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import random
+import threading
 import time
-from typing import Any, Callable, List, Optional, TypeVar, overload
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, overload
 
 from . import platforms
 from .config import Config
@@ -23,6 +25,7 @@ from .retry import Deadline
 logger = logging.getLogger("botanalytics")
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 WRAPPED_MARKER = "__botanalytics_wrapped__"
+_inside = threading.local()  # .active while a tracked handler runs on this thread
 
 
 class Tracker:
@@ -39,11 +42,17 @@ class Tracker:
                      "sending is disabled and the bot is unaffected")
         else:
             self.dispatcher = for_config(config)
+            if os.environ.get("AWS_LAMBDA_RUNTIME_API"):  # frozen between invocations: send only in one
+                self.dispatcher.hold_between_invocations = True
             self.dispatcher.start()  # warms the connection during init, in parallel with user imports
             with guarded("extension registration"):
                 from . import extension
 
                 extension.ensure_registered(config.mode)  # synchronously, while the module is imported
+            with guarded("shutdown hook"):
+                from . import shutdown
+
+                shutdown.install()  # SIGTERM (Python 3.12+ runtimes): one last bounded flush
             if config.capture_outgoing:
                 with guarded("capture install"):
                     from . import capture
@@ -65,9 +74,21 @@ class Tracker:
             deadline = deadline.earliest(lambda_deadline)
         return deadline
 
-    def invoke(self, handler: Callable[..., Any], event: Any, context: Any, args: tuple, kwargs: dict) -> Any:
-        if self.dispatcher is None:
+    def invoke(self, handler: Callable[..., Any], event: Any, context: Any, args: Tuple[Any, ...],
+                kwargs: Dict[str, Any]) -> Any:
+        if self.dispatcher is None or getattr(_inside, "active", False):
+            # Not sending, or already inside a tracked call (a second wrapper that the marker did not
+            # reveal, e.g. under a decorator that does not copy attributes): report each turn once.
             return handler(event, context, *args, **kwargs)
+        _inside.active = True
+        try:
+            return self._invoke(handler, event, context, args, kwargs)
+        finally:
+            _inside.active = False
+
+    def _invoke(self, handler: Callable[..., Any], event: Any, context: Any, args: Tuple[Any, ...],
+                kwargs: Dict[str, Any]) -> Any:
+        assert self.dispatcher is not None
         started = time.monotonic()
         turn = None
         with guarded("before handler"):
@@ -88,8 +109,10 @@ class Tracker:
         if self.config.sample_rate < 1.0 and random.random() >= self.config.sample_rate:
             count("sampled_out")
             return None
-        self.dispatcher.begin_invocation(self.deadline_for(context, started))
-        from . import capture, envelope
+        from . import capture, envelope, extension
+
+        if not extension.active():  # after-response mode sends nothing while the caller waits
+            self.dispatcher.begin_invocation(self.deadline_for(context, started))
 
         request_id = _request_id(context)
         turn = platforms.Turn(event, envelope.read_request(event), request_id, context)
@@ -124,9 +147,12 @@ class Tracker:
         post_deadline = self.deadline_for(context, time.monotonic())
         if extension.deliver_after_response(self.dispatcher, post_deadline, _request_id(context)):
             return  # the internal extension waits after the response has gone (always handed over)
-        if state is not None and not self.dispatcher.wait(self.deadline_for(context, started)):
-            count("deferred_invocations")
-            self.dispatcher.persist_pending()
+        if state is not None:
+            deadline = self.deadline_for(context, started)
+            self.dispatcher.begin_invocation(deadline)  # (opened already, unless after-response mode failed)
+            if not self.dispatcher.wait(deadline):
+                count("deferred_invocations")
+                self.dispatcher.persist_pending()
         self.dispatcher.end_invocation()
 
 
