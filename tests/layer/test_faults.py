@@ -126,3 +126,21 @@ def test_the_in_memory_queue_is_bounded_and_drops_are_counted(collector, layer_o
         client.send("messages/generic/", {"n": n})
     stats = botanalytics.stats()
     assert stats["dropped_queue_full"] >= 29  # one may be in flight
+
+
+def test_during_an_outage_most_invocations_do_not_wait_for_the_dead_api(collector, tracked, context):
+    case = load_event("generic/webchat_function_url")
+    collector.fault("blackhole")
+    handler = tracked(lambda e, c: case["response"], budget_ms=BUDGET_MS, breaker_cooldown_ms=10_000)
+    durations = []
+    for _ in range(12):
+        started = time.monotonic()
+        handler(case["event"], context)
+        durations.append(time.monotonic() - started)
+    assert max(durations) <= BUDGET_MS / 1000 + SLACK_S, durations
+    # the first invocation pays the budget; once the API is known to fail, a send stuck in the black hole
+    # or an open circuit breaker is not waited for: the records are kept for later
+    assert sorted(durations)[len(durations) // 2] < 0.05, durations
+    collector.clear_fault()
+    assert botanalytics.flush(10.0)
+    assert len(collector.records(GENERIC)) == 24

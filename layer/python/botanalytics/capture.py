@@ -14,27 +14,27 @@ from .record import Record
 
 _lock = threading.Lock()
 _current: Optional[Tuple[Any, List[Record]]] = None
-_installed = False
-
-
-def install() -> None:
-    """Hook ``http.client`` once per process (idempotent; cheap)."""
-    global _installed
-    if _installed:
-        return
-    with _lock:
-        if _installed:
-            return
-        from . import outgoing
-
-        outgoing.install(_on_call)
-        _installed = True
+_hooked_hosts: set = set()
 
 
 def begin(platform: Any, sink: List[Record]) -> None:
-    """From now until ``end()``, calls to ``platform``'s send API are recorded into ``sink``."""
+    """From now until ``end()``, calls to ``platform``'s send API are recorded into ``sink``.
+
+    The hook goes into ``http.client`` the first time a platform with a send API owns a turn, watching
+    only that platform's hosts: bots on other platforms never pay for it, and neither does cold start.
+    """
     global _current
-    _current = (platform, sink) if platform is not None and hasattr(platform, "sent") else None
+    hosts = tuple(getattr(platform, "send_hosts", ()) or ()) if hasattr(platform, "sent") else ()
+    if not hosts:
+        _current = None
+        return
+    if not _hooked_hosts.issuperset(hosts):
+        with _lock, guarded("capture install"):
+            from . import outgoing
+
+            outgoing.install(_on_call, hosts=hosts)
+            _hooked_hosts.update(hosts)
+    _current = (platform, sink)
 
 
 def end() -> None:
@@ -43,6 +43,7 @@ def end() -> None:
 
 
 def _on_call(host: str, path: str, body: bytes, headers: Any) -> None:
+    """The sink of ``outgoing``: a call to a watched host, made while the current turn runs."""
     current = _current
     if current is None:
         return

@@ -31,13 +31,23 @@ DEADLETTER_TAG = "BOTANALYTICS_DEADLETTER"
 
 
 class _Pending:
-    __slots__ = ("record", "attempts", "not_before", "spooled")
+    __slots__ = ("record", "payload", "attempts", "not_before", "spooled")
 
-    def __init__(self, record: Record, spooled: bool = False) -> None:
+    def __init__(self, record: Record, payload: Optional[bytes] = None, spooled: bool = False) -> None:
         self.record = record
+        self.payload = payload  # the body as sent, serialised when submitted (the handler may mutate it)
         self.attempts = 0
         self.not_before = 0.0
         self.spooled = spooled
+
+
+def encode_body(body: Any) -> Optional[bytes]:
+    """The JSON the API receives; values JSON cannot carry (Decimal, datetime, sets) become strings.
+    None when the body cannot be serialised at all (a reference cycle, say)."""
+    try:
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 class Dispatcher:
@@ -53,6 +63,8 @@ class Dispatcher:
         self._thread: Optional[threading.Thread] = None
         self._pid = 0
         self._invocation_deadline: Optional[Deadline] = None
+        self._invocation_started = 0.0  # monotonic time the current invocation began
+        self._in_flight_started = 0.0  # monotonic time the send in flight began
         #: On Lambda the process is frozen between invocations: a send started there would resume in the
         #: next invocation with a stale deadline and hold that invocation's wait. Set by the tracker.
         self.hold_between_invocations = False
@@ -95,6 +107,12 @@ class Dispatcher:
                     record = self._redacted(record)
                 if record.record_id in self._ids:
                     continue
+                payload = encode_body(record.body)
+                if payload is None:
+                    count("dropped_unserializable")
+                    log_once("unserializable", logging.ERROR,
+                             "botanalytics: a record for %s cannot be serialised to JSON; dropped", record.path)
+                    continue
                 if len(self._queue) >= self.config.max_queue:
                     dropped = self._queue.popleft()
                     self._ids.pop(dropped.record.record_id, None)
@@ -102,7 +120,7 @@ class Dispatcher:
                     log_once("queue-full", logging.WARNING, "botanalytics: queue full; oldest records dropped")
                     if not dropped.spooled:
                         _deadletter(dropped.record, "queue full")
-                pending = _Pending(record)
+                pending = _Pending(record, payload)
                 self._queue.append(pending)
                 self._ids[record.record_id] = pending
                 queued += 1
@@ -124,6 +142,8 @@ class Dispatcher:
 
     def begin_invocation(self, deadline: Deadline) -> None:
         """Sends made during this invocation end by ``deadline``."""
+        if self._invocation_deadline is None:
+            self._invocation_started = time.monotonic()
         if self.hold_between_invocations:
             with self._cond:
                 self._invocation_deadline = deadline
@@ -138,7 +158,7 @@ class Dispatcher:
         with self._cond:
             return len(self._queue) + (1 if self._in_flight is not None else 0)
 
-    def wait(self, deadline: Deadline) -> bool:
+    def wait(self, deadline: Deadline, patient: bool = False) -> bool:
         """Block until nothing is pending or no progress is possible before ``deadline``.
 
         True when everything submitted so far was settled (delivered, or rejected for good).
@@ -146,7 +166,7 @@ class Dispatcher:
         with self._cond:
             while self._queue or self._in_flight is not None:
                 remaining = deadline.remaining()
-                if remaining <= 0 or not self._progress_possible(deadline):
+                if remaining <= 0 or not self._progress_possible(deadline, patient):
                     return False
                 self._cond.wait(remaining)
             return True
@@ -164,7 +184,7 @@ class Dispatcher:
             self._cond.notify_all()
         self.start()
         try:
-            return self.wait(deadline)
+            return self.wait(deadline, patient=True)
         finally:
             self._invocation_deadline = previous
 
@@ -174,7 +194,7 @@ class Dispatcher:
             todo = [p for p in self._queue if not p.spooled]
         written = 0
         for pending in todo:
-            if self.spool.write(pending.record):
+            if self.spool.write(pending.record, pending.payload):
                 pending.spooled = True
                 written += 1
         return written
@@ -194,9 +214,13 @@ class Dispatcher:
             _deadletter(record, reason)
         return len(todo)
 
-    def _progress_possible(self, deadline: Deadline) -> bool:
+    def _progress_possible(self, deadline: Deadline, patient: bool = False) -> bool:
         if self._in_flight is not None:
-            return True
+            if patient:  # an explicit flush waits for whatever is on the wire
+                return True
+            # A send left over from before this invocation while the API is failing (outside Lambda,
+            # where nothing freezes it) is not worth this invocation's budget: it is kept and retried.
+            return self._in_flight_started >= self._invocation_started or not self.breaker.failing
         if self.breaker.wait_s() >= deadline.remaining():
             return False
         return any(p.not_before < deadline.at for p in self._queue)
@@ -268,6 +292,7 @@ class Dispatcher:
                             if pending.not_before <= now:
                                 self._queue.remove(pending)
                                 self._in_flight = pending
+                                self._in_flight_started = time.monotonic()
                                 return pending
                         wait_s = min(p.not_before for p in self._queue) - now
                 self._cond.wait(wait_s)
@@ -286,8 +311,8 @@ class Dispatcher:
             self._settle(pending)
             return
         if not pending.spooled:
-            pending.spooled = self.spool.write(record)
-        outcome = transport.send(record, self._send_deadline())
+            pending.spooled = self.spool.write(record, pending.payload)
+        outcome = transport.send(record, self._send_deadline(), pending.payload)
         if outcome.kind == DELIVERED:
             count("delivered")
             self._settle(pending)

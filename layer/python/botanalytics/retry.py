@@ -110,6 +110,11 @@ class CircuitBreaker:
     def is_open(self) -> bool:
         return self._open_until is not None
 
+    @property
+    def failing(self) -> bool:
+        """True after a transient failure that no success has followed yet."""
+        return self._failures > 0
+
     def allows(self) -> bool:
         """True when a send may go now (closed, or open with the cool-down over: a probe)."""
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from typing import List, Optional, Tuple
 
 from .guard import count, log_once
@@ -38,14 +39,19 @@ class Spool:
     def _path(self, record: Record) -> str:
         return os.path.join(self.directory, f"{record.created_ms:015d}-{record.record_id}{SUFFIX}")
 
-    def write(self, record: Record) -> bool:
-        """Persist ``record``; True on success. Never raises."""
+    def write(self, record: Record, payload: Optional[bytes] = None) -> bool:
+        """Persist ``record`` (with its body as ``payload``, the JSON already serialised, when given);
+        True on success. Never raises."""
         if self.max_files <= 0 or not self._ensure_dir():
             return False
         final = self._path(record)
-        temp = f"{final}.{os.getpid()}.tmp"
+        temp = f"{final}.{os.getpid()}.{threading.get_ident()}.tmp"  # two threads may spool one record
         try:
-            data = json.dumps(record.to_dict(), separators=(",", ":"), ensure_ascii=False)
+            if payload is None:
+                data = json.dumps(record.to_dict(), separators=(",", ":"), ensure_ascii=False, default=str)
+            else:  # splice the serialised body in rather than serialising it again
+                meta = {k: v for k, v in record.to_dict().items() if k != "body"}
+                data = json.dumps(meta, separators=(",", ":"))[:-1] + ',"body":' + payload.decode("utf-8") + "}"
             with open(temp, "w", encoding="utf-8") as handle:
                 handle.write(data)
             os.replace(temp, final)

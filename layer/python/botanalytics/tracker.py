@@ -53,11 +53,7 @@ class Tracker:
                 from . import shutdown
 
                 shutdown.install()  # SIGTERM (Python 3.12+ runtimes): one last bounded flush
-            if config.capture_outgoing:
-                with guarded("capture install"):
-                    from . import capture
-
-                    capture.install()
+            # (the capture of outgoing replies hooks http.client at the first turn of a webhook platform)
         if config.debug:
             logger.setLevel(logging.DEBUG)
 
@@ -97,7 +93,7 @@ class Tracker:
             response = handler(event, context, *args, **kwargs)
         except BaseException:
             with guarded("after handler error"):
-                self._finish(turn, context, started, [])
+                self._after(turn, context, started, None)  # what the turn had (e.g. the user's message)
             raise
         with guarded("after handler"):
             self._after(turn, context, started, response)
@@ -118,7 +114,7 @@ class Tracker:
         turn = platforms.Turn(event, envelope.read_request(event), request_id, context)
         platform = platforms.detect(turn, only=self.config.platform)
         state = _TurnState(turn, platform)
-        capture.begin(platform, state.captured)
+        capture.begin(platform if self.config.capture_outgoing else None, state.captured)
         if platform is None:
             count("not_bot_traffic")
             return state
@@ -130,7 +126,8 @@ class Tracker:
         if state is not None and state.platform is not None:
             from . import envelope
 
-            http_response = envelope.read_response(response) if state.turn.http is not None else None
+            http = state.turn.http
+            http_response = envelope.read_response(response, source=http.source) if http is not None else None
             records = _stamp(state.platform.outgoing(state.turn, response, http_response), state.turn.request_id)
         self._finish(state, context, started, records)
 

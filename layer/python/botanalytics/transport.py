@@ -96,11 +96,13 @@ class Transport:
             return False
 
     # -- sending ----------------------------------------------------------------------------------
-    def send(self, record: Record, deadline: Deadline) -> Outcome:
+    def send(self, record: Record, deadline: Deadline, payload: Optional[bytes] = None) -> Outcome:
+        """Send ``record`` (its body already serialised as ``payload``, when given) by ``deadline``."""
         token = self.tokens.get()
         if not token:
             return Outcome(RETRY, reason="no token available yet", reachable=False)
-        body = json.dumps(record.body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        body = payload if payload is not None else json.dumps(
+            record.body, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
         headers = {
             "Authorization": f"Token {token}",
             "Content-Type": "application/json",
