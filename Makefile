@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
 NODE_BIN := $(CURDIR)/node_modules/.bin
-.PHONY: help venv infra-deps bench-venv test test-fast test-layer-pythons demo layer synth bench soak clean
+.PHONY: help venv infra-deps bench-venv browser-deps inspector-screenshot test test-fast test-layer-pythons demo layer synth bench soak clean
 
 help:
 	@echo "make demo   - start the local collector and run the reference bots on the sample events"
@@ -35,13 +35,17 @@ node_modules/.installed: package.json package-lock.json
 
 infra-deps: $(VENV)/.infra-installed node_modules/.installed
 
+# Headless Chromium for the inspector's browser tests: Debian's packages, never a downloaded browser.
+browser-deps:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
+
 # One venv per extra interpreter, holding only what the layer's tests need.
 .venv-py%/.installed: requirements-layer-test.txt
 	$(firstword $(wildcard $(PYENV_ROOT)/versions/$*.*/bin/python) python$*) -m venv .venv-py$*
 	.venv-py$*/bin/pip install -q --disable-pip-version-check -r requirements-layer-test.txt
 	touch $@
 
-test: venv infra-deps bench-venv
+test: venv infra-deps bench-venv browser-deps
 	PATH="$(NODE_BIN):$$PATH" $(PY) -m pytest -q
 	$(MAKE) --no-print-directory test-layer-pythons
 
@@ -55,8 +59,12 @@ test-layer-pythons: $(foreach v,$(LAYER_PYTHONS),.venv-py$(v)/.installed)
 	  .venv-py$$v/bin/python -m pytest -q -p no:cacheprovider tests/layer || exit 1; \
 	done
 
+# From a terminal the inspector page stays up until Ctrl-C; without one (CI) the demo runs and exits.
 demo: venv
-	$(PY) -m devtools.demo
+	$(PY) -m devtools.demo $$( [ -t 0 ] && echo --serve )
+
+inspector-screenshot: venv browser-deps
+	$(PY) -m devtools.collector.inspector --screenshot docs/inspector.png
 
 # --- benchmarks: their own venvs (the official SDK must never be importable by the layer's tests) ------
 BENCH_VENV := .venv-bench

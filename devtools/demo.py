@@ -87,14 +87,20 @@ def run_bot(module_name: str, folders: Tuple[str, ...], rounds: int, collector: 
 def main(argv: List[str] = None) -> int:  # type: ignore[assignment]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10, help="passes over each bot's sample events")
-    parser.add_argument("--serve", action="store_true", help="keep the collector running until Ctrl-C")
+    parser.add_argument("--serve", action="store_true",
+                        help="keep the collector and its inspector page running until Ctrl-C")
+    parser.add_argument("--inspector-port", type=int, default=0,
+                        help="port of the inspector page on 127.0.0.1 (0: a free one; default)")
+    parser.add_argument("--redact", default=None,
+                        help="mask personal data on the inspector page (BOTANALYTICS_REDACT syntax)")
     args = parser.parse_args(argv)
 
     sys.path[:0] = [str(ROOT / "layer" / "python"), str(ROOT / "handlers")]
     from devtools.collector import Collector
 
     workdir = Path(tempfile.mkdtemp(prefix="botanalytics-demo-"))
-    collector = Collector(token=DEMO_TOKEN).start()
+    collector = Collector(token=DEMO_TOKEN, inspector=True, inspector_port=args.inspector_port,
+                          redact=args.redact).start()
     os.environ.update({
         "BOTANALYTICS_TOKEN": DEMO_TOKEN,
         "BOTANALYTICS_API_URL": collector.url,
@@ -105,10 +111,15 @@ def main(argv: List[str] = None) -> int:  # type: ignore[assignment]
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     })
     print(f"collector: {collector.url} (CA {collector.ca_file})")
+    print(f"inspector: {collector.inspector_url} (refreshes while the demo runs)", flush=True)
     import botanalytics
 
-    results = [run_bot(name, folders, args.rounds, collector) for name, folders in BOTS]
+    results: List[Dict[str, Any]] = []
+    for name, folders in BOTS:
+        results.append(run_bot(name, folders, args.rounds, collector))
+        collector.set_demo_report({"rounds": args.rounds, "bots": results, "layer": botanalytics.stats()})
     botanalytics.flush(5.0)
+    collector.set_demo_report({"rounds": args.rounds, "bots": results, "layer": botanalytics.stats()})
 
     print()
     print(f"{'bot':<14}{'invocations':>12}{'added p50 ms':>14}{'added p99 ms':>14}{'records':>9}")
@@ -127,13 +138,18 @@ def main(argv: List[str] = None) -> int:  # type: ignore[assignment]
     print("a few stored turns:")
     for record in collector.records()[:3]:
         print("  " + json.dumps(record.body)[:150])
+    print()
     if args.serve:
-        print("\ncollector still running; Ctrl-C to stop")
+        print("collector and inspector still running; Ctrl-C to stop")
+        print(f"inspector: {collector.inspector_url}", flush=True)
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+    else:
+        print("the collector stops now; run with --serve to keep the page open")
+        print(f"inspector: {collector.inspector_url}", flush=True)
     collector.stop()
     return 0
 

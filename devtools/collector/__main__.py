@@ -1,12 +1,13 @@
 """Run the collector from the command line until Ctrl-C or SIGTERM.
 
-    python -m devtools.collector --port 0 --token T --db collector.sqlite3
+    python -m devtools.collector --port 0 --token T --db collector.sqlite3 [--redact email,phone]
 
 Prints, on stdout, one ``NAME=value`` line per setting a client needs (the names are the layer's
-environment variables), then ``READY``::
+environment variables), the inspector page's address, then ``READY``::
 
     BOTANALYTICS_API_URL=https://127.0.0.1:PORT/v1/
     BOTANALYTICS_CA_BUNDLE=/path/of/the/test/ca.pem
+    BOTANALYTICS_INSPECTOR_URL=http://127.0.0.1:PORT2/
     READY
 
 The token is never printed. On exit, the counters go to stderr.
@@ -39,6 +40,15 @@ def _parse(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--db", default=None, help="SQLite file to store into (default: a temporary one)")
     parser.add_argument("--no-tls", action="store_true", help="plain HTTP instead of HTTPS")
     parser.add_argument("--ca-out", default=None, help="also copy the test CA bundle to this path")
+    parser.add_argument("--inspector-port", type=int, default=0,
+                        help="port of the inspector page on 127.0.0.1 (0: a free one; default)")
+    parser.add_argument("--no-inspector", action="store_true", help="do not serve the inspector page")
+    parser.add_argument(
+        "--redact",
+        default=os.environ.get("BOTANALYTICS_REDACT"),
+        help="mask personal data on the inspector page like the layer's BOTANALYTICS_REDACT "
+        "(e.g. 'email,phone,card,field:ssn'; default: $BOTANALYTICS_REDACT)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     if not args.token:
@@ -60,7 +70,15 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    collector = Collector(token=args.token, tls=not args.no_tls, db_path=args.db, port=args.port).start()
+    collector = Collector(
+        token=args.token,
+        tls=not args.no_tls,
+        db_path=args.db,
+        port=args.port,
+        inspector=not args.no_inspector,
+        inspector_port=args.inspector_port,
+        redact=args.redact,
+    ).start()
     try:
         print("BOTANALYTICS_API_URL=%s" % collector.url)
         if collector.ca_file is not None:
@@ -69,6 +87,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                 shutil.copyfile(ca_file, args.ca_out)
                 ca_file = args.ca_out
             print("BOTANALYTICS_CA_BUNDLE=%s" % ca_file)
+        if collector.inspector_url is not None:
+            print("BOTANALYTICS_INSPECTOR_URL=%s" % collector.inspector_url)
         print("READY", flush=True)
         while not done.wait(0.5):
             pass

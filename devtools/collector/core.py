@@ -1,19 +1,23 @@
 """``Collector``: a local Botanalytics-compatible API server for tests, the demo and manual runs."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 import threading
 import time
 import weakref
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 from .api import Api, Stats
 from .faults import Fault, FaultSwitch, make_fault
 from .server import CollectorServer
 from .store import Rejection, Store, StoredRecord
 from .tls import TestCA
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .inspector import InspectorServer
 
 
 def _cleanup(store: Store, tmpdir: str) -> None:
@@ -35,6 +39,11 @@ class Collector:
     ``db_path=None`` stores into a temporary SQLite file removed when the collector is garbage-collected
     (``records()`` still works after ``stop()``); a given ``db_path`` is kept, and rows already in it are
     part of ``records()`` and of duplicate detection.
+
+    ``inspector=True`` also serves the inspector page (``devtools.collector.inspector``) over plain HTTP on
+    a second 127.0.0.1 port (``inspector_port``, 0 = a free one), at ``inspector_url``; ``redact`` (the
+    layer's ``BOTANALYTICS_REDACT`` syntax, e.g. ``"email,phone,card,field:ssn"``) masks personal data on
+    that page the way the layer would. Neither changes what the API stores or answers.
     """
 
     def __init__(
@@ -45,6 +54,9 @@ class Collector:
         *,
         port: int = 0,
         idle_timeout: float = 60.0,
+        inspector: bool = False,
+        inspector_port: int = 0,
+        redact: Optional[str] = None,
     ) -> None:
         if not token:
             raise ValueError("the collector needs a non-empty token")
@@ -66,6 +78,13 @@ class Collector:
         self._server: Optional[CollectorServer] = None
         self._thread: Optional[threading.Thread] = None
         self._state_lock = threading.Lock()
+        self.inspector = inspector
+        self.inspector_port = inspector_port
+        self.redact = redact
+        self._inspector: Optional["InspectorServer"] = None
+        self._inspector_thread: Optional[threading.Thread] = None
+        self._demo_report: Optional[Dict[str, Any]] = None
+        self._demo_revision = 0
 
     # -- life cycle ---------------------------------------------------------------------------------
 
@@ -87,7 +106,29 @@ class Collector:
                 daemon=True,
             )
             self._thread.start()
+            if self.inspector:
+                self._start_inspector()
         return self
+
+    def _start_inspector(self) -> None:
+        from .inspector import InspectorServer
+
+        try:
+            self._inspector = InspectorServer(self, self.inspector_port)
+        except BaseException:
+            server, self._server = self._server, None
+            self._stopping.set()
+            if server is not None:
+                server.stop_serving()
+            raise
+        self.inspector_port = self._inspector.server_address[1]
+        self._inspector_thread = threading.Thread(
+            target=self._inspector.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="botanalytics-inspector:%d" % self.inspector_port,
+            daemon=True,
+        )
+        self._inspector_thread.start()
 
     def stop(self) -> None:
         """Close the listening socket and every connection (black-holed ones too). Idempotent, quick."""
@@ -96,7 +137,11 @@ class Collector:
                 return
             self._stopping.set()
             server, self._server = self._server, None
+            inspector, self._inspector = self._inspector, None
         self._faults.clear()
+        if inspector is not None:
+            inspector.shutdown()
+            inspector.server_close()
         if server is not None:
             server.stop_serving()
         if self._thread is not None:
@@ -123,6 +168,35 @@ class Collector:
         if self.tls and self._tls is None:
             raise RuntimeError("the collector is not started")
         return self._tls.ca_file if self._tls is not None else None
+
+    @property
+    def inspector_url(self) -> Optional[str]:
+        """The inspector page, ``http://127.0.0.1:PORT/`` (None unless started with ``inspector=True``)."""
+        if not self.inspector:
+            return None
+        if self._inspector is None and not self._stopping.is_set():
+            raise RuntimeError("the collector is not started")
+        return "http://127.0.0.1:%d/" % self.inspector_port
+
+    # -- figures reported by a driver (the demo) ----------------------------------------------------
+
+    def set_demo_report(self, report: Mapping[str, Any]) -> None:
+        """Delivery figures measured by whoever drives the bots (``make demo``), shown on the inspector
+        page: ``{"bots": [{"bot", "invocations", "added_p50_ms", "added_p99_ms", "delivered"}, ...],
+        "layer": {counter: n}, ...}``. Must be JSON-serialisable; replaces the previous report."""
+        copy = json.loads(json.dumps(dict(report)))
+        with self._state_lock:
+            self._demo_report = copy
+            self._demo_revision += 1
+
+    def demo_report(self) -> Optional[Dict[str, Any]]:
+        """The last ``set_demo_report`` value (a copy), or None."""
+        with self._state_lock:
+            return json.loads(json.dumps(self._demo_report)) if self._demo_report is not None else None
+
+    def _demo_state(self) -> "tuple[int, Optional[Dict[str, Any]]]":
+        with self._state_lock:
+            return self._demo_revision, self._demo_report
 
     # -- what arrived -------------------------------------------------------------------------------
 

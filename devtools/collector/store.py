@@ -10,7 +10,7 @@ import json
 import sqlite3
 import threading
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -59,6 +59,8 @@ class Rejection:
     error_message: str
     body_text: str
     headers: Dict[str, str]
+    method: str = ""
+    received_ms: int = 0
 
 
 def normalize_path(path: str) -> str:
@@ -153,9 +155,46 @@ class Store:
     def rejections(self) -> List[Rejection]:
         with self._lock:
             rows = self._conn().execute(
-                "SELECT path, status, error_message, body_text, headers FROM rejections ORDER BY seq"
+                "SELECT path, status, error_message, body_text, headers, method, received_ms FROM rejections"
+                " ORDER BY seq"
             ).fetchall()
-        return [Rejection(p, s, e, b, json.loads(h)) for p, s, e, b, h in rows]
+        return [Rejection(p, s, e, b, json.loads(h), m, ms) for p, s, e, b, h, m, ms in rows]
+
+    # -- for the inspector page: the latest rows with their sequence numbers, and cheap change marks ---
+
+    def tail_records(self, limit: int) -> List[Tuple[int, StoredRecord]]:
+        """The last ``limit`` records as ``(seq, record)``, in arrival order."""
+        with self._lock:
+            rows = self._conn().execute(
+                "SELECT seq, path, method, body, headers, record_id, received_ms FROM records"
+                " ORDER BY seq DESC LIMIT ?",
+                (int(limit),),
+            ).fetchall()
+        return [
+            (seq, StoredRecord(p, m, json.loads(b), json.loads(h), rid, ms))
+            for seq, p, m, b, h, rid, ms in reversed(rows)
+        ]
+
+    def tail_rejections(self, limit: int) -> List[Tuple[int, Rejection]]:
+        """The last ``limit`` rejections as ``(seq, rejection)``, in order."""
+        with self._lock:
+            rows = self._conn().execute(
+                "SELECT seq, path, status, error_message, body_text, headers, method, received_ms"
+                " FROM rejections ORDER BY seq DESC LIMIT ?",
+                (int(limit),),
+            ).fetchall()
+        return [
+            (seq, Rejection(p, s, e, b, json.loads(h), m, ms))
+            for seq, p, s, e, b, h, m, ms in reversed(rows)
+        ]
+
+    def marks(self) -> Tuple[int, int, int, int]:
+        """``(records, last record seq, rejections, last rejection seq)``: changes whenever a row is added."""
+        with self._lock:
+            db = self._conn()
+            r = db.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM records").fetchone()
+            j = db.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM rejections").fetchone()
+        return int(r[0]), int(r[1]), int(j[0]), int(j[1])
 
     def close(self) -> None:
         with self._lock:
