@@ -7,7 +7,9 @@ requests and botocore); this module routes what it sees to the platform that own
 from __future__ import annotations
 
 import threading
-from typing import Any, List, Optional, Tuple
+TYPE_CHECKING = False  # (typing stays off the import path; type checkers read the block below)
+if TYPE_CHECKING:
+    from typing import Any, List, Optional, Tuple
 
 from .guard import count, guarded
 from .record import Record

@@ -5,16 +5,20 @@ delivered by the same background dispatcher (same queue, retries, spool and budg
 """
 from __future__ import annotations
 
-import logging
-from typing import Any, Dict, Mapping, Optional
+from collections.abc import Mapping
 
+TYPE_CHECKING = False  # (typing stays off the import path; type checkers read the block below)
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional
+
+from ._log import ERROR, WARNING, get_logger
 from .config import Config
 from .dispatcher import Dispatcher, for_config
 from .guard import count, guarded, log_once
 from .record import Record, now_ms
 from .retry import Deadline
 
-logger = logging.getLogger("botanalytics")
+logger = get_logger("botanalytics")
 
 #: Where each platform's messages go (paths relative to the API base URL).
 MESSAGE_PATHS: Dict[str, str] = {
@@ -64,7 +68,7 @@ class Botanalytics:
         if not self.config.enabled:
             return
         if not self.config.has_token_source:
-            log_once("no-token", logging.WARNING, "botanalytics: no token (set BOTANALYTICS_TOKEN); sending is disabled")
+            log_once("no-token", WARNING, "botanalytics: no token (set BOTANALYTICS_TOKEN); sending is disabled")
             return
         self._dispatcher = for_config(self.config)
         self._dispatcher.start()
@@ -85,7 +89,7 @@ class Botanalytics:
         """
         path = MESSAGE_PATHS.get(platform)
         if path is None:
-            log_once(f"unknown-platform:{platform}", logging.ERROR, "botanalytics: unknown platform %r", platform)
+            log_once(f"unknown-platform:{platform}", ERROR, "botanalytics: unknown platform %r", platform)
             count("rejected_locally")
             return False
         body: Any = dict(message)

@@ -5,51 +5,66 @@ A bad environment value is logged once and the default used: configuration never
 """
 from __future__ import annotations
 
-import dataclasses
-import ipaddress
-import logging
 import os
-import tempfile
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Mapping, Optional
-from urllib.parse import urlsplit
+TYPE_CHECKING = False  # (typing stays off the import path; type checkers read the block below)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Mapping, Optional
 
+from ._log import get_logger
+from ._value import Factory, ValueObject
 from .retry import RetryPolicy
 
-logger = logging.getLogger("botanalytics")
+logger = get_logger("botanalytics")
 
 DEFAULT_API_URL = "https://api.botanalytics.co/v1/"
 MODES = ("auto", "extension", "in-handler")
 
 
-@dataclass(frozen=True)
-class Config:
-    """Everything the layer needs to know. Build it with ``Config.from_env(**overrides)``."""
+class Config(ValueObject):
+    """Everything the layer needs to know. Build it with ``Config.from_env(**overrides)``.
 
-    token: Optional[str] = field(default=None, repr=False)
-    token_secret_arn: Optional[str] = None
-    token_ssm_name: Optional[str] = None
-    api_url: str = DEFAULT_API_URL
-    ca_bundle: Optional[str] = None
-    budget_ms: int = 500  # the most an invocation waits for delivery, counted from its start
-    reserve_ms: int = 50  # kept free before the Lambda deadline
-    send_timeout_ms: int = 2000  # one whole send (connect, TLS, request, reply) outside an invocation
-    enabled: bool = True
-    sample_rate: float = 1.0
-    debug: bool = False
-    platform: Optional[str] = None  # force a platform instead of detecting it
-    redact: str = ""  # e.g. "email,phone,card,field:ssn"; "all" for the three kinds
-    capture_outgoing: bool = True  # observe the bot's calls to its platform's send API
-    mode: str = "auto"  # "extension" (deliver after the response), "in-handler", or "auto"
-    spool_dir: str = field(default_factory=lambda: os.path.join(tempfile.gettempdir(), "botanalytics-spool"))
-    max_queue: int = 10000  # records held in memory; beyond it the oldest is dropped (and counted)
-    max_spool_files: int = 10000  # records kept in the /tmp spool
-    breaker_threshold: int = 3
-    breaker_cooldown_ms: int = 1000
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    Fields (defaults in ``_DEFAULTS``): ``token`` (never shown by repr), ``token_secret_arn``,
+    ``token_ssm_name``, ``api_url``, ``ca_bundle``; ``budget_ms`` (the most an invocation spends on
+    delivery, counted from its start), ``reserve_ms`` (kept free before the Lambda deadline),
+    ``send_timeout_ms`` (one whole send outside an invocation); ``enabled``, ``sample_rate``, ``debug``;
+    ``platform`` (force one instead of detecting it); ``redact`` (e.g. ``"email,phone,card,field:ssn"``);
+    ``capture_outgoing`` (observe the bot's calls to its platform's send API); ``mode`` (``"extension"``:
+    deliver after the response, ``"in-handler"``, or ``"auto"``); ``spool_dir``; ``max_queue`` (records
+    held in memory, the oldest dropped and counted beyond it); ``max_spool_files``; ``breaker_threshold``
+    and ``breaker_cooldown_ms`` (the circuit breaker); ``retry`` (a ``RetryPolicy``).
+    """
+
+    __slots__ = (
+        "token", "token_secret_arn", "token_ssm_name", "api_url", "ca_bundle", "budget_ms", "reserve_ms",
+        "send_timeout_ms", "enabled", "sample_rate", "debug", "platform", "redact", "capture_outgoing", "mode",
+        "spool_dir", "max_queue", "max_spool_files", "breaker_threshold", "breaker_cooldown_ms", "retry",
+    )
+    _DEFAULTS = {
+        "token": None,
+        "token_secret_arn": None,
+        "token_ssm_name": None,
+        "api_url": DEFAULT_API_URL,
+        "ca_bundle": None,
+        "budget_ms": 500,
+        "reserve_ms": 50,
+        "send_timeout_ms": 2000,
+        "enabled": True,
+        "sample_rate": 1.0,
+        "debug": False,
+        "platform": None,
+        "redact": "",
+        "capture_outgoing": True,
+        "mode": "auto",
+        "spool_dir": Factory(lambda: os.path.join(_temp_dir(), "botanalytics-spool")),
+        "max_queue": 10000,
+        "max_spool_files": 10000,
+        "breaker_threshold": 3,
+        "breaker_cooldown_ms": 1000,
+        "retry": Factory(RetryPolicy),
+    }
 
     def __repr__(self) -> str:  # the token never appears, not even masked by length
-        shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "token"}
+        shown = {name: getattr(self, name) for name in self._FIELDS if name != "token"}
         shown["token"] = "***" if self.token else None
         return "Config(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
@@ -59,7 +74,7 @@ class Config:
 
     @classmethod
     def option_names(cls) -> frozenset:
-        return frozenset(f.name for f in dataclasses.fields(cls))
+        return frozenset(cls._FIELDS)
 
     @classmethod
     def check_options(cls, overrides: Mapping[str, Any]) -> None:
@@ -120,6 +135,15 @@ class Config:
         return cls(**values)
 
 
+def _temp_dir() -> str:
+    """Where ``tempfile.gettempdir()`` would look first (TMPDIR on the local runtime), without importing
+    ``tempfile``; ``/tmp`` on Lambda."""
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        if os.environ.get(name):
+            return os.environ[name]
+    return "/tmp"
+
+
 def _bool(raw: str) -> bool:
     lowered = raw.lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -157,6 +181,8 @@ _PARSED_ENV = (
 def is_loopback_host(host: str) -> bool:
     if host == "localhost":
         return True
+    import ipaddress  # only for a plain-http URL
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -166,6 +192,8 @@ def is_loopback_host(host: str) -> bool:
 def _check_api_url(value: Any) -> Optional[str]:
     if not isinstance(value, str):
         return "must be a URL string"
+    from urllib.parse import urlsplit
+
     parts = urlsplit(value)
     if not parts.hostname:
         return f"not a URL: {value!r}"

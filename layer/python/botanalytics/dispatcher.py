@@ -8,25 +8,25 @@ Records are spooled before their first send and unspooled once settled (2xx, or 
 """
 from __future__ import annotations
 
-import json
-import logging
 import os
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, Iterable, List, Optional
+TYPE_CHECKING = False  # (typing stays off the import path)
 
+from ._log import ERROR, WARNING, get_logger
 from .config import Config
 from .guard import count, log_once
 from .record import Record
 from .retry import CircuitBreaker, Deadline
 from .spool import Spool
 
-if TYPE_CHECKING:  # keep ssl/http.client off the import path
+if TYPE_CHECKING:
+    from typing import Any, Callable, Deque, Dict, Iterable, List, Optional  # keep ssl/http.client off the import path
     from .transport import Outcome, Transport
 
-logger = logging.getLogger("botanalytics")
-deadletter_logger = logging.getLogger("botanalytics.deadletter")
+logger = get_logger("botanalytics")
+deadletter_logger = get_logger("botanalytics.deadletter")
 DEADLETTER_TAG = "BOTANALYTICS_DEADLETTER"
 
 
@@ -44,6 +44,8 @@ class _Pending:
 def encode_body(body: Any) -> Optional[bytes]:
     """The JSON the API receives; values JSON cannot carry (Decimal, datetime, sets) become strings.
     None when the body cannot be serialised at all (a reference cycle, say)."""
+    import json  # a dict lookup once loaded; kept off the import path
+
     try:
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
     except (TypeError, ValueError, RecursionError):
@@ -110,14 +112,14 @@ class Dispatcher:
                 payload = encode_body(record.body)
                 if payload is None:
                     count("dropped_unserializable")
-                    log_once("unserializable", logging.ERROR,
+                    log_once("unserializable", ERROR,
                              "botanalytics: a record for %s cannot be serialised to JSON; dropped", record.path)
                     continue
                 if len(self._queue) >= self.config.max_queue:
                     dropped = self._queue.popleft()
                     self._ids.pop(dropped.record.record_id, None)
                     count("dropped_queue_full")
-                    log_once("queue-full", logging.WARNING, "botanalytics: queue full; oldest records dropped")
+                    log_once("queue-full", WARNING, "botanalytics: queue full; oldest records dropped")
                     if not dropped.spooled:
                         _deadletter(dropped.record, "queue full")
                 pending = _Pending(record, payload)
@@ -136,7 +138,7 @@ class Dispatcher:
             body = self._redactor.redact(record.body)
         except Exception:  # noqa: BLE001 - a redaction bug must not leak data: drop the record
             count("dropped_redaction_error")
-            log_once("redact-error", logging.ERROR, "botanalytics: redaction failed; record dropped")
+            log_once("redact-error", ERROR, "botanalytics: redaction failed; record dropped")
             return Record(path=record.path, body=None, record_id=record.record_id)
         return Record(record.path, body, record.method, record.record_id, record.request_id, record.created_ms)
 
@@ -337,13 +339,13 @@ class Dispatcher:
             pending.attempts += 1
             if pending.attempts >= self.config.retry.max_attempts:
                 count("dropped_max_attempts")
-                log_once("max-attempts", logging.ERROR, "botanalytics: giving up on a record after %d attempts "
+                log_once("max-attempts", ERROR, "botanalytics: giving up on a record after %d attempts "
                          "(last answer %s); it is logged as a dead letter", pending.attempts, outcome.status)
                 _deadletter(pending.record, f"gave up: {outcome.status} {outcome.reason}")
                 self._settle(pending)
                 return
         else:
-            log_once("unreachable", logging.WARNING,
+            log_once("unreachable", WARNING,
                      "botanalytics: the API could not be reached (%s); records are kept and retried",
                      outcome.reason)
         if outcome.status != 429 and self.breaker.failure():
@@ -362,12 +364,12 @@ class Dispatcher:
     @staticmethod
     def _report_rejection(record: Record, outcome: "Outcome") -> None:
         if outcome.status == 401:
-            log_once("401", logging.ERROR, "botanalytics: the API rejected the token (401 Unauthorized): "
+            log_once("401", ERROR, "botanalytics: the API rejected the token (401 Unauthorized): "
                      "check BOTANALYTICS_TOKEN; records are logged as dead letters for replay")
         elif outcome.status == 404:
-            log_once(f"404:{record.path}", logging.ERROR, "botanalytics: the API does not know %s (404)", record.path)
+            log_once(f"404:{record.path}", ERROR, "botanalytics: the API does not know %s (404)", record.path)
         else:
-            log_once(f"{outcome.status}:{record.path}:{outcome.reason}", logging.ERROR,
+            log_once(f"{outcome.status}:{record.path}:{outcome.reason}", ERROR,
                      "botanalytics: the API rejected a record for %s (%s): %s", record.path, outcome.status,
                      outcome.reason)
 
@@ -375,6 +377,8 @@ class Dispatcher:
 def _deadletter(record: Record, reason: str) -> None:
     """One compact, replayable log line for a record that cannot be delivered from here."""
     count("dead_letters")
+    import json
+
     try:
         line = json.dumps({"v": 1, "reason": reason, **record.to_dict()}, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError):

@@ -26,7 +26,9 @@ import sys
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Dict, List, Optional, Tuple
+TYPE_CHECKING = False  # (typing stays off the import path; type checkers read the block below)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .guard import count, guarded
 from .retry import Deadline

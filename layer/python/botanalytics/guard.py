@@ -5,13 +5,16 @@ handler call itself never does. A failure inside is logged once per kind and cou
 """
 from __future__ import annotations
 
-import logging
 import threading
 from collections import Counter
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, Set
+TYPE_CHECKING = False  # (typing stays off the import path; type checkers read the block below)
+if TYPE_CHECKING:
+    from typing import Dict, Iterator, List, Set
 
-logger = logging.getLogger("botanalytics")
+from ._log import ERROR, get_logger
+
+logger = get_logger("botanalytics")
 
 _lock = threading.Lock()
 _counters: Counter = Counter()
@@ -59,7 +62,7 @@ def guarded(what: str) -> Iterator[None]:
                 internal_errors.append(exc)
         log_once(
             f"internal:{what}:{type(exc).__name__}",
-            logging.ERROR,
+            ERROR,
             "botanalytics: internal error in %s (the bot is unaffected): %s",
             what,
             exc.__class__.__name__,

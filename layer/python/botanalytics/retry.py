@@ -1,17 +1,20 @@
 """Value objects for retrying and for time limits: ``RetryPolicy``, ``Deadline`` and ``CircuitBreaker``."""
 from __future__ import annotations
 
-import random
 import threading
 import time
-from dataclasses import dataclass
-from typing import Optional
+TYPE_CHECKING = False  # (typing stays off the import path)
+
+from ._value import ValueObject
+
+if TYPE_CHECKING:
+    from typing import Optional
+    import random
 
 RETRY_AFTER_CAP_S = 60.0
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(ValueObject):
     """How a record that failed for a transient reason (network error, 429, 5xx) is retried.
 
     Backoff is exponential with full jitter: attempt ``n`` (1-based) waits a random time in
@@ -20,10 +23,11 @@ class RetryPolicy:
     retried after the API *answered* with 429/5xx (a poison record must not loop forever); network errors
     do not use it up: while the API cannot be reached, the circuit breaker decides and nothing is lost.
     """
-
-    max_attempts: int = 12
-    backoff_base_s: float = 0.05
-    backoff_max_s: float = 30.0
+    # max_attempts: int = 12
+    # backoff_base_s: float = 0.05
+    # backoff_max_s: float = 30.0
+    __slots__ = ("max_attempts", "backoff_base_s", "backoff_max_s")
+    _DEFAULTS = {"max_attempts": 12, "backoff_base_s": 0.05, "backoff_max_s": 30.0}
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -32,11 +36,15 @@ class RetryPolicy:
             raise ValueError("backoff times must be >= 0")
 
     def backoff_s(
-        self, attempt: int, retry_after_s: Optional[float] = None, rng: Optional[random.Random] = None
+        self, attempt: int, retry_after_s: Optional[float] = None, rng: Optional["random.Random"] = None
     ) -> float:
         """Seconds to wait before attempt ``attempt + 1``. Computes only; never sleeps."""
         ceiling = min(self.backoff_max_s, self.backoff_base_s * (2 ** min(max(0, attempt - 1), 30)))
-        delay = (rng or random).uniform(0, ceiling)
+        if rng is None:
+            import random  # off the import path; first used by the delivery thread
+
+            rng = random._inst  # type: ignore[attr-defined]
+        delay = rng.uniform(0, ceiling)
         if retry_after_s is not None:
             delay = max(delay, min(retry_after_s, RETRY_AFTER_CAP_S))
         return delay

@@ -21,7 +21,9 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, Optional
+TYPE_CHECKING = False  # (typing stays off the import path; type checkers read the block below)
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 from .guard import count, guarded
 from .retry import Deadline

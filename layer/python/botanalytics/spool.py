@@ -7,16 +7,17 @@ the oldest records are dropped and counted.
 """
 from __future__ import annotations
 
-import json
-import logging
 import os
 import threading
-from typing import List, Optional, Tuple
+TYPE_CHECKING = False  # (typing stays off the import path; type checkers read the block below)
+if TYPE_CHECKING:
+    from typing import List, Optional, Tuple
 
+from ._log import WARNING, get_logger
 from .guard import count, log_once
 from .record import Record
 
-logger = logging.getLogger("botanalytics")
+logger = get_logger("botanalytics")
 SUFFIX = ".rec.json"
 
 
@@ -33,7 +34,7 @@ class Spool:
                 os.makedirs(self.directory, mode=0o700, exist_ok=True)
                 self._ready = True
             except OSError as exc:
-                log_once("spool-dir", logging.WARNING, "botanalytics: spool unavailable (%s)", exc)
+                log_once("spool-dir", WARNING, "botanalytics: spool unavailable (%s)", exc)
         return self._ready
 
     def _path(self, record: Record) -> str:
@@ -47,6 +48,8 @@ class Spool:
         final = self._path(record)
         temp = f"{final}.{os.getpid()}.{threading.get_ident()}.tmp"  # two threads may spool one record
         try:
+            import json  # (loaded by then on Lambda; kept off the import path elsewhere)
+
             if payload is None:
                 data = json.dumps(record.to_dict(), separators=(",", ":"), ensure_ascii=False, default=str)
             else:  # splice the serialised body in rather than serialising it again
@@ -57,7 +60,7 @@ class Spool:
             os.replace(temp, final)
         except (OSError, TypeError, ValueError) as exc:
             count("spool_write_errors")
-            log_once("spool-write", logging.WARNING, "botanalytics: cannot spool a record (%s)", exc)
+            log_once("spool-write", WARNING, "botanalytics: cannot spool a record (%s)", exc)
             try:
                 os.unlink(temp)
             except OSError:
@@ -80,7 +83,7 @@ class Spool:
         except FileNotFoundError:
             pass
         except OSError as exc:
-            log_once("spool-remove", logging.WARNING, "botanalytics: cannot remove a spooled record (%s)", exc)
+            log_once("spool-remove", WARNING, "botanalytics: cannot remove a spooled record (%s)", exc)
 
     def _names(self) -> List[str]:
         try:
@@ -99,7 +102,7 @@ class Spool:
             except OSError:
                 pass
         if excess > 0:
-            log_once("spool-full", logging.WARNING, "botanalytics: spool full; oldest records dropped")
+            log_once("spool-full", WARNING, "botanalytics: spool full; oldest records dropped")
 
     def load(self) -> Tuple[List[Record], int]:
         """Every readable spooled record, oldest first, and how many corrupt files were set aside."""
@@ -125,6 +128,8 @@ class Spool:
 
     @staticmethod
     def _read(path: str) -> Optional[Record]:
+        import json
+
         try:
             with open(path, encoding="utf-8") as handle:
                 data = json.load(handle)

@@ -8,13 +8,20 @@ The handler's return value is returned as the same object; its exceptions propag
 from __future__ import annotations
 
 import functools
-import logging
 import os
-import random
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, overload
 
+TYPE_CHECKING = False  # (typing stays off the import path; type checkers read the block below)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, overload
+
+    Handler = TypeVar("Handler", bound=Callable[..., Any])
+else:
+    def overload(function):  # the typed signatures below are for type checkers; the last def wins
+        return function
+
+from ._log import DEBUG, INFO, WARNING, get_logger
 from . import platforms
 from .config import Config
 from .dispatcher import Dispatcher, for_config
@@ -22,8 +29,7 @@ from .guard import count, guarded, log_once
 from .record import Record
 from .retry import Deadline
 
-logger = logging.getLogger("botanalytics")
-Handler = TypeVar("Handler", bound=Callable[..., Any])
+logger = get_logger("botanalytics")
 WRAPPED_MARKER = "__botanalytics_wrapped__"
 _inside = threading.local()  # .active while a tracked handler runs on this thread
 
@@ -35,9 +41,9 @@ class Tracker:
         self.config = config
         self.dispatcher: Optional[Dispatcher] = None
         if not config.enabled:
-            log_once("disabled", logging.INFO, "botanalytics: disabled by configuration")
+            log_once("disabled", INFO, "botanalytics: disabled by configuration")
         elif not config.has_token_source:
-            log_once("no-token", logging.WARNING,
+            log_once("no-token", WARNING,
                      "botanalytics: no token (set BOTANALYTICS_TOKEN or BOTANALYTICS_TOKEN_SECRET_ARN); "
                      "sending is disabled and the bot is unaffected")
         else:
@@ -55,7 +61,7 @@ class Tracker:
                 shutdown.install()  # SIGTERM (Python 3.12+ runtimes): one last bounded flush
             # (the capture of outgoing replies hooks http.client at the first turn of a webhook platform)
         if config.debug:
-            logger.setLevel(logging.DEBUG)
+            logger.setLevel(DEBUG)
 
     @property
     def active(self) -> bool:
@@ -102,7 +108,7 @@ class Tracker:
     # -- steps ------------------------------------------------------------------------------------
     def _before(self, event: Any, context: Any, started: float) -> Optional["_TurnState"]:
         assert self.dispatcher is not None
-        if self.config.sample_rate < 1.0 and random.random() >= self.config.sample_rate:
+        if self.config.sample_rate < 1.0 and _random() >= self.config.sample_rate:
             count("sampled_out")
             return None
         from . import capture, envelope, extension
@@ -169,6 +175,12 @@ def _stamp(records: List[Record], request_id: Optional[str]) -> List[Record]:
         r if r.request_id else Record(r.path, r.body, r.method, r.record_id, request_id, r.created_ms)
         for r in records
     ]
+
+
+def _random() -> float:
+    import random  # only when sampling is configured
+
+    return random.random()
 
 
 def _request_id(context: Any) -> Optional[str]:

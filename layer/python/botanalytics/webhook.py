@@ -5,18 +5,19 @@ Function URL and ALB events; ``envelope.read_response(response)`` reads the hand
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
-from urllib.parse import parse_qsl
+TYPE_CHECKING = False  # (typing stays off the import path; type checkers read the block below)
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional
+
+from ._value import Factory, ValueObject
 
 
-@dataclass(frozen=True)
-class HttpMessage:
+class HttpMessage(ValueObject):
     """Headers are lower-cased; a header sent several times is joined with ``", "``."""
-
-    headers: Dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    # headers: Dict[str, str] = field(default_factory=dict)
+    # body: bytes = b""
+    __slots__ = ("headers", "body")
+    _DEFAULTS = {"headers": Factory(dict), "body": b""}
 
     @property
     def content_type(self) -> str:
@@ -34,6 +35,8 @@ class HttpMessage:
         text = self.text()
         if not text:
             return None
+        import json
+
         try:
             return json.loads(text)
         except (ValueError, RecursionError):
@@ -44,17 +47,21 @@ class HttpMessage:
         text = self.text()
         if not text:
             return {}
+        from urllib.parse import parse_qsl
+
         return dict(parse_qsl(text, keep_blank_values=True))
 
 
-@dataclass(frozen=True)
 class HttpRequest(HttpMessage):
-    method: str = "POST"
-    path: str = "/"
-    query: Dict[str, str] = field(default_factory=dict)
-    source: str = ""  # which envelope: "apigw-rest", "apigw-http", "function-url", "alb"
+    # method: str = "POST"
+    # path: str = "/"
+    # query: Dict[str, str] = field(default_factory=dict)
+    # source: str = ""  # which envelope: "apigw-rest", "apigw-http", "function-url", "alb"
+    __slots__ = ("method", "path", "query", "source")
+    _DEFAULTS = {"method": "POST", "path": "/", "query": Factory(dict), "source": ""}
 
 
-@dataclass(frozen=True)
 class HttpResponse(HttpMessage):
-    status: int = 200
+    # status: int = 200
+    __slots__ = ("status",)
+    _DEFAULTS = {"status": 200}

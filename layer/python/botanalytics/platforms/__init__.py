@@ -7,12 +7,14 @@ cheap. Order matters: the first module whose ``detect`` returns True owns the tu
 from __future__ import annotations
 
 import importlib
-import logging
-from typing import Dict, List, Optional
+TYPE_CHECKING = False  # (typing stays off the import path; type checkers read the block below)
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional
 
+from .._log import get_logger
 from .base import DidNotDetect, Platform, Turn
 
-logger = logging.getLogger("botanalytics")
+logger = get_logger("botanalytics")
 
 # (identifier, module). Identifiers are what users pass as ``platform=`` to force one.
 REGISTRY: List[str] = [

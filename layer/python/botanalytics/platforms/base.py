@@ -1,25 +1,27 @@
 """What every platform module provides. One module per platform, listed in ``platforms/__init__.py``."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, List, Optional
+TYPE_CHECKING = False  # (typing stays off the import path; type checkers read the block below)
+if TYPE_CHECKING:
+    from typing import Any, List, Optional
 
+from .._value import ValueObject
 from ..webhook import HttpRequest, HttpResponse
 from ..record import Record
 
 
-@dataclass(frozen=True)
-class Turn:
+class Turn(ValueObject):
     """One invocation as platforms see it.
 
     ``event`` is the raw Lambda event; ``http`` is set when the event is a webhook in an AWS HTTP envelope
     (then platforms read ``http`` and never the envelope itself). ``request_id`` is the Lambda request id.
     """
-
-    event: Any
-    http: Optional[HttpRequest]
-    request_id: Optional[str] = None
-    context: Any = None
+    # event: Any
+    # http: Optional[HttpRequest]
+    # request_id: Optional[str] = None
+    # context: Any = None
+    __slots__ = ("event", "http", "request_id", "context")
+    _DEFAULTS = {"request_id": None, "context": None}
 
 
 class Platform:
