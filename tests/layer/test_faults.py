@@ -140,7 +140,8 @@ def test_during_an_outage_most_invocations_do_not_wait_for_the_dead_api(collecto
     assert max(durations) <= BUDGET_MS / 1000 + SLACK_S, durations
     # the first invocation pays the budget; once the API is known to fail, a send stuck in the black hole
     # or an open circuit breaker is not waited for: the records are kept for later
-    assert sorted(durations)[len(durations) // 2] < 0.05, durations
+    paid_the_budget = [d for d in durations if d >= 0.9 * BUDGET_MS / 1000]
+    assert len(paid_the_budget) <= 3, durations
     collector.clear_fault()
     assert botanalytics.flush(10.0)
     assert len(collector.records(GENERIC)) == 24

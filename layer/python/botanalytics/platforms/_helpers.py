@@ -123,6 +123,20 @@ def host_matches(host: Any, *names: str) -> bool:
     return bare.rstrip(".") in names
 
 
+def posted_to(host: Any, path: Any, body: Any, headers: Any,
+              hosts: Tuple[str, ...]) -> Optional[Tuple[str, Dict[str, str], bytes]]:
+    """The first step of every platform's ``sent()``: for a POST with a byte body to one of ``hosts``,
+    ``(route without its trailing slash, lower-cased headers, body)``; None for any other call."""
+    if not host_matches(host, *hosts):
+        return None
+    lowered = lower_headers(headers)
+    raw = body_bytes(body)
+    if not is_post(lowered) or raw is None:
+        return None
+    route, _query = split_target(path)
+    return route.rstrip("/"), lowered, raw
+
+
 def parse_json_or_form(body: bytes, headers: Dict[str, str]) -> Optional[Dict[str, Any]]:
     """An outgoing call's body: a JSON object, or a form whose values are kept as strings."""
     try:

@@ -26,15 +26,11 @@ from ._helpers import (
     BoundedMap,
     as_dict,
     as_list,
-    body_bytes,
     guarded,
-    host_matches,
-    is_post,
     json_object,
-    lower_headers,
     nonempty_str,
     parse_json_or_form,
-    split_target,
+    posted_to,
 )
 
 logger = logging.getLogger("botanalytics")
@@ -96,17 +92,11 @@ class Line(Platform):
     @guarded(list)
     def sent(self, host: str, path: str, body: bytes, headers: Dict[str, Any]) -> List[Record]:
         """Records for one outgoing HTTP call the handler made, when it sends LINE messages."""
-        if not host_matches(host, *SEND_HOSTS):
+        call = posted_to(host, path, body, headers, SEND_HOSTS)
+        if call is None or call[0] not in (PUSH, REPLY, MULTICAST):
             return []
-        headers = lower_headers(headers)
-        if not is_post(headers):
-            return []
-        route, _query = split_target(path)
-        route = route.rstrip("/")
-        if route not in (PUSH, REPLY, MULTICAST):
-            return []
-        raw = body_bytes(body)
-        data = parse_json_or_form(raw, headers) if raw is not None else None
+        route, headers, raw = call
+        data = parse_json_or_form(raw, headers)
         if data is None:
             return []
         messages = [m for m in as_list(data.get("messages")) if isinstance(m, dict)]

@@ -27,16 +27,12 @@ from .base import Platform, Turn
 from ._helpers import (
     as_dict,
     as_list,
-    body_bytes,
     guarded,
-    host_matches,
-    is_post,
     json_object,
-    lower_headers,
     maybe_json,
     nonempty_str,
     parse_json_or_form,
-    split_target,
+    posted_to,
 )
 
 logger = logging.getLogger("botanalytics")
@@ -115,17 +111,10 @@ class Messenger(Platform):
     @guarded(list)
     def sent(self, host: str, path: str, body: bytes, headers: Dict[str, Any]) -> List[Record]:
         """Records for one outgoing HTTP call the handler made, when it is a Send API message."""
-        if not host_matches(host, *SEND_HOSTS):
+        call = posted_to(host, path, body, headers, SEND_HOSTS)
+        if call is None or not _SEND_PATH.match(call[0]):
             return []
-        headers = lower_headers(headers)
-        if not is_post(headers):
-            return []
-        route, _query = split_target(path)
-        if not _SEND_PATH.match(route):
-            return []
-        raw = body_bytes(body)
-        if raw is None:
-            return []
+        route, headers, raw = call
         data = parse_json_or_form(raw, headers)
         if data is None:
             return []

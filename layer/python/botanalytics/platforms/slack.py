@@ -36,18 +36,14 @@ from ._helpers import (
     BoundedMap,
     as_dict,
     as_list,
-    body_bytes,
     guarded,
-    host_matches,
-    is_post,
     json_object,
-    lower_headers,
     maybe_json,
     nonempty_str,
     parse_json_or_form,
+    posted_to,
     proxy_response,
     read_http,
-    split_target,
 )
 
 EVENT_PATH = "messages/slack/event/"
@@ -151,18 +147,10 @@ class Slack(Platform):
     @guarded(list)
     def sent(self, host: str, path: str, body: bytes, headers: Dict[str, Any]) -> List[Record]:
         """Records for one outgoing HTTP call the handler made, when it is ``chat.postMessage``."""
-        if not host_matches(host, *SEND_HOSTS):
+        call = posted_to(host, path, body, headers, SEND_HOSTS)
+        if call is None or call[0] != POST_MESSAGE:
             return []
-        headers = lower_headers(headers)
-        if not is_post(headers):
-            return []
-        route, _query = split_target(path)
-        if route.rstrip("/") != POST_MESSAGE:
-            return []
-        raw = body_bytes(body)
-        if raw is None:
-            return []
-        data = parse_json_or_form(raw, headers)
+        data = parse_json_or_form(call[2], call[1])
         if data is None or not nonempty_str(data.get("channel")):
             return []
         now = int(time.time() * 1000)

@@ -31,15 +31,11 @@ from ..webhook import HttpResponse
 from .base import Platform, Turn
 from ._helpers import (
     as_dict,
-    body_bytes,
     guarded,
-    host_matches,
-    is_post,
     json_object,
-    lower_headers,
     nonempty_str,
     parse_json_or_form,
-    split_target,
+    posted_to,
 )
 
 logger = logging.getLogger("botanalytics")
@@ -115,16 +111,10 @@ class Viber(Platform):
     @guarded(list)
     def sent(self, host: str, path: str, body: bytes, headers: Dict[str, Any]) -> List[Record]:
         """Records for one outgoing HTTP call the handler made, when it is ``send_message``."""
-        if not host_matches(host, *SEND_HOSTS):
+        call = posted_to(host, path, body, headers, SEND_HOSTS)
+        if call is None or call[0] != SEND_PATH:
             return []
-        headers = lower_headers(headers)
-        if not is_post(headers):
-            return []
-        route, _query = split_target(path)
-        raw = body_bytes(body)
-        if route.rstrip("/") != SEND_PATH or raw is None:
-            return []
-        data = parse_json_or_form(raw, headers)
+        data = parse_json_or_form(call[2], call[1])
         if data is None or not nonempty_str(data.get("receiver")) or not nonempty_str(data.get("type")):
             return []
         message = _strip(data)

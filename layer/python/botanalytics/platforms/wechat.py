@@ -28,16 +28,12 @@ from ..record import Record
 from ..webhook import HttpResponse
 from .base import Platform, Turn
 from ._helpers import (
-    body_bytes,
     element_to_dict,
     guarded,
-    host_matches,
-    is_post,
-    lower_headers,
     nonempty_str,
     parse_json_or_form,
     parse_xml,
-    split_target,
+    posted_to,
 )
 
 logger = logging.getLogger("botanalytics")
@@ -114,16 +110,10 @@ class WeChat(Platform):
     @guarded(list)
     def sent(self, host: str, path: str, body: bytes, headers: Dict[str, Any]) -> List[Record]:
         """Records for one outgoing HTTP call the handler made, when it is a customer-service message."""
-        if not host_matches(host, *SEND_HOSTS):
+        call = posted_to(host, path, body, headers, SEND_HOSTS)
+        if call is None or call[0] != SEND_PATH:
             return []
-        headers = lower_headers(headers)
-        if not is_post(headers):
-            return []
-        route, _query = split_target(path)
-        raw = body_bytes(body)
-        if route.rstrip("/") != SEND_PATH or raw is None:
-            return []
-        data = parse_json_or_form(raw, headers)
+        data = parse_json_or_form(call[2], call[1])
         if data is None or not nonempty_str(data.get("touser")) or not nonempty_str(data.get("msgtype")):
             return []
         message = {k: v for k, v in data.items() if k not in _SECRET_KEYS}
