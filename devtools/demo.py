@@ -84,11 +84,54 @@ def run_bot(module_name: str, folders: Tuple[str, ...], rounds: int, collector: 
     }
 
 
+def run_bot_in_lambda(module_name: str, folders: Tuple[str, ...], rounds: int, env: Dict[str, str]) -> Dict[str, Any]:
+    """The same bot through the local Lambda (real awslambdaric, frozen between invocations): with the
+    layer (post-response delivery through the internal extension) and with the layer switched off
+    (``BOTANALYTICS_ENABLED=false``), invocations alternating so that noise hits both alike."""
+    from devtools.lambda_runtime import LocalLambda
+
+    cases = [case for folder in folders for _name, case in load_events(folder)]
+    common = dict(code_dir=str(ROOT / "handlers"), extra_pythonpath=[str(ROOT / "layer" / "python")],
+                  timeout_s=3.0)
+    tracked = LocalLambda(f"{module_name}.lambda_handler", env=env, **common)
+    bare = LocalLambda(f"{module_name}.lambda_handler", env=dict(env, BOTANALYTICS_ENABLED="false"), **common)
+    caller_tracked: List[float] = []
+    caller_bare: List[float] = []
+    post_response: List[float] = []
+    init_ms = {"tracked": 0.0, "bare": 0.0}
+    try:
+        for _ in range(rounds):
+            for case in cases:
+                for fn, caller, key in ((bare, caller_bare, "bare"), (tracked, caller_tracked, "tracked")):
+                    inv = fn.invoke(case["event"])
+                    if inv.status != "ok":
+                        raise RuntimeError(f"{module_name} through the local Lambda: {inv.status} {inv.error}")
+                    if inv.init_ms:
+                        init_ms[key] = inv.init_ms
+                        continue  # the first invocation pays init: not part of the per-invocation figures
+                    caller.append(inv.response_ms)
+                    if fn is tracked:
+                        post_response.append(inv.completion_ms - inv.response_ms)
+    finally:
+        tracked.close()
+        bare.close()
+    return {
+        "bot": module_name,
+        "invocations": len(caller_tracked),
+        "added_p50_ms": statistics.median(caller_tracked) - statistics.median(caller_bare),
+        "added_p99_ms": percentile(caller_tracked, 0.99) - percentile(caller_bare, 0.99),
+        "post_p50_ms": statistics.median(post_response),
+        "post_p99_ms": percentile(post_response, 0.99),
+        "init_added_ms": init_ms["tracked"] - init_ms["bare"],
+    }
+
+
 def main(argv: List[str] = None) -> int:  # type: ignore[assignment]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10, help="passes over each bot's sample events")
     parser.add_argument("--serve", action="store_true",
                         help="keep the collector and its inspector page running until Ctrl-C")
+    parser.add_argument("--no-lambda", action="store_true", help="skip the run through the local Lambda")
     parser.add_argument("--inspector-port", type=int, default=0,
                         help="port of the inspector page on 127.0.0.1 (0: a free one; default)")
     parser.add_argument("--redact", default=None,
@@ -122,9 +165,24 @@ def main(argv: List[str] = None) -> int:  # type: ignore[assignment]
     collector.set_demo_report({"rounds": args.rounds, "bots": results, "layer": botanalytics.stats()})
 
     print()
+    print("in-process (the handler called as a function; the wrapper waits for delivery in the handler):")
     print(f"{'bot':<14}{'invocations':>12}{'added p50 ms':>14}{'added p99 ms':>14}{'records':>9}")
     for r in results:
         print(f"{r['bot']:<14}{r['invocations']:>12}{r['added_p50_ms']:>14.2f}{r['added_p99_ms']:>14.2f}{r['delivered']:>9}")
+
+    if not args.no_lambda:
+        print()
+        print("through the local Lambda (awslambdaric, frozen between invocations; delivery after the response):")
+        lambda_env = {k: v for k, v in os.environ.items()
+                      if k.startswith(("BOTANALYTICS_", "POWERTOOLS_")) and k != "BOTANALYTICS_SPOOL_DIR"}
+        before = len(collector.records())
+        in_lambda = [run_bot_in_lambda(name, folders, args.rounds, lambda_env) for name, folders in BOTS]
+        print(f"{'bot':<14}{'invocations':>12}{'caller added p50/p99 ms':>26}{'post-response p50/p99 ms':>27}"
+              f"{'init added ms':>15}")
+        for r in in_lambda:
+            print(f"{r['bot']:<14}{r['invocations']:>12}{r['added_p50_ms']:>14.2f} /{r['added_p99_ms']:>7.2f}"
+                  f"{r['post_p50_ms']:>17.2f} /{r['post_p99_ms']:>7.2f}{r['init_added_ms']:>15.1f}")
+        print(f"  records delivered from the local Lambda: {len(collector.records()) - before}")
     print()
     print("stored by the collector, per path:")
     counts: Dict[str, int] = {}

@@ -210,3 +210,18 @@ def test_flush_returns_quickly_when_nothing_is_pending_and_never_raises():
     assert botanalytics.flush(5.0) is True
     assert botanalytics.flush("not a number") is True  # type: ignore[arg-type]
     assert time.monotonic() - started < 1.0
+
+
+def test_live_person_takeover_is_reachable_from_the_package_without_loading_boto3():
+    import os
+    import subprocess
+    import sys
+
+    from botanalytics import pause
+
+    assert botanalytics.is_paused is pause.is_paused
+    code = "import sys, botanalytics; botanalytics.is_paused; print('boto3' in sys.modules)"
+    layer = os.path.dirname(os.path.dirname(botanalytics.__file__))
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=layer),
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"  # boto3 loads only when a paused state is first read or written

@@ -18,4 +18,13 @@ from .retry import Deadline, RetryPolicy
 from .tracker import track
 
 __version__ = "0.1.0"
-__all__ = ["Botanalytics", "Config", "Deadline", "Record", "RetryPolicy", "flush", "stats", "track"]
+__all__ = ["Botanalytics", "Config", "Deadline", "Record", "RetryPolicy", "flush", "is_paused", "stats", "track"]
+
+
+def __getattr__(name: str) -> object:
+    """``botanalytics.is_paused`` (live person takeover) loads its module, and boto3, only when used."""
+    if name == "is_paused":
+        from .pause import is_paused
+
+        return is_paused
+    raise AttributeError(f"module 'botanalytics' has no attribute {name!r}")
