@@ -23,10 +23,13 @@ class Ack(NamedTuple):
 
 
 SECRET_ROTATION = Ack(
-    "TokenSecret",
+    "TokenSecret, <each bot secret>, PauseSecret",
     "AwsSolutions-SMG4",
-    "The secret holds an API token issued in the Botanalytics dashboard; no rotation function can mint a "
-    "new one, so it is rotated by putting a new value (aws secretsmanager put-secret-value).",
+    "Each secret holds a credential shared with a third party: the API token issued in the Botanalytics "
+    "dashboard, the Messenger page token issued by Meta (and the verify token entered in Meta's app "
+    "dashboard), the pause webhook secret inside the URL registered with Botanalytics. No rotation "
+    "function can mint or re-register them, so they are rotated by hand: issue or register the new value "
+    "there, then aws secretsmanager put-secret-value.",
 )
 FUNCTION_ACKS = (
     Ack(
@@ -62,6 +65,9 @@ def acknowledgments(stack: cdk.Stack) -> list[Ack]:
     if isinstance(stack, ReferenceBotsStack):
         if stack.token_secret.node.scope is stack and isinstance(stack.token_secret, cdk.Resource):
             ack(stack.token_secret, SECRET_ROTATION)
+        for secret in [*stack.bot_secrets.values(), stack.pause_secret]:
+            if secret is not None:
+                ack(secret, SECRET_ROTATION)
         for fn in stack.functions.values():
             for item in FUNCTION_ACKS:
                 ack(fn, item)

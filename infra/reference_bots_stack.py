@@ -16,6 +16,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lex as lex
@@ -29,6 +30,7 @@ from .layer_stack import PARAMETER_PREFIX, latest_parameter_name
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HANDLERS_DIR = REPO_ROOT / "handlers"
+LAYER_PYTHON_DIR = REPO_ROOT / "layer" / "python"
 HANDLER_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/.mypy_cache", "*.md"]
 BOT_RUNTIME = lambda_.Runtime.PYTHON_3_13
 BOT_ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -36,6 +38,17 @@ LEX_LOCALE = "en_US"
 FLOWER_TYPES = ("roses", "tulips", "lilies")
 # Powertools publishes its layer ARNs per region in public SSM parameters (resolved at deploy time).
 POWERTOOLS_PARAMETER = "/aws/service/powertools/python/{arch}/{runtime}/latest"
+
+
+@dataclass(frozen=True)
+class BotSecret:
+    """A secret of the bot's own (platform tokens), its ARN in ``env``: a JSON object whose
+    ``placeholders`` keys the user fills in after deploying and whose ``generated`` key is random."""
+
+    env: str
+    placeholders: tuple[str, ...] = ()
+    generated: str | None = None
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,9 @@ class Bot:
     routes: tuple[str, ...] = ()  # HTTP API routes for webhooks: "POST /webchat"
     decorated: bool = True  # True: the code uses @botanalytics.track; False: zero-code redirect
     powertools: bool = False  # needs the AWS-published Powertools for AWS Lambda (Python) layer
+    in_layer: bool = False  # the handler is the layer's own (the pause webhook): layer only, no token
+    pause_state: str = ""  # "read": checks live person takeover; "write": the pause webhook
+    secret: BotSecret | None = None
 
 
 BOTS: tuple[Bot, ...] = (
@@ -66,13 +82,40 @@ BOTS: tuple[Bot, ...] = (
         "Botanalytics reference web chat (generic JSON webhook)",
         routes=("POST /webchat",),
     ),
-    # Bot("Messenger", "messenger.lambda_handler", "Messenger", routes=("GET /messenger", "POST /messenger")),
-    # Bot("Pause", "pause_webhook.lambda_handler", "Live person takeover", routes=("POST /pause",)),
+    Bot(
+        "Messenger",
+        "messenger_bot.lambda_handler",
+        "Botanalytics reference Messenger bot (page webhook, Send API replies)",
+        routes=("GET /messenger", "POST /messenger"),
+        pause_state="read",
+        secret=BotSecret(
+            "MESSENGER_SECRET_ARN",
+            placeholders=("page_token",),
+            generated="verify_token",
+            description="Messenger tokens of the reference bot: put the page access token in page_token; "
+            "enter verify_token (generated) as the Verify Token of the webhook in the Meta app dashboard",
+        ),
+    ),
+    Bot(
+        "Pause",
+        "botanalytics.pause.pause_webhook_handler",
+        "Botanalytics live person takeover: the pause webhook (paused state in DynamoDB)",
+        routes=("POST /pause",),
+        in_layer=True,
+        pause_state="write",
+    ),
 )
+PAUSE_STATE = ("", "read", "write")
+SECRET_PLACEHOLDER = "REPLACE_ME"
 
 
 class ReferenceBotsStack(cdk.Stack):
     """The reference bots, the token secret, an HTTP API for webhooks, log groups and outputs.
+
+    Live person takeover: bots with ``pause_state`` share one DynamoDB table (``BOTANALYTICS_PAUSE_TABLE``;
+    ``GetItem`` for a bot that reads it, ``GetItem``/``PutItem`` for the pause webhook, which also gets a
+    generated shared secret in ``BOTANALYTICS_PAUSE_SECRET``). A bot with a ``secret`` gets a secret of its
+    own (Messenger: ``page_token`` placeholder to fill in, generated ``verify_token``), ARN in its env.
 
     The layer ARN is read from SSM at deploy time (``layer_parameter_name``, default the ``latest``
     parameter that ``LayerStack`` writes) instead of a cross-stack export, so publishing a new layer
@@ -131,12 +174,27 @@ class ReferenceBotsStack(cdk.Stack):
 
         code = lambda_.Code.from_asset(str(handlers_dir), exclude=HANDLER_EXCLUDES)
         self.functions: dict[str, lambda_.Function] = {}
+        self.bot_secrets: dict[str, secretsmanager.Secret] = {}
         self.http_api_routes: list[apigwv2.HttpRoute] = []
+        self.pause_table: dynamodb.Table | None = None
+        self.pause_secret: secretsmanager.Secret | None = None
         webhooks = []
         for bot in bots:
+            if bot.pause_state not in PAUSE_STATE:
+                raise ValueError(f"{bot.name}: pause_state must be one of {PAUSE_STATE}: {bot.pause_state!r}")
             fn = self._function(bot, code, log_retention)
-            _check_handler_exists(fn, handlers_dir, bot.handler)
-            self.botanalytics.attach(fn, redirect_handler=not bot.decorated)
+            if bot.in_layer:
+                # The layer's own handler (botanalytics.pause.pause_webhook_handler): the layer, no
+                # @track, no token grant: it reports nothing to Botanalytics.
+                _check_handler_exists(fn, LAYER_PYTHON_DIR, bot.handler)
+                fn.add_layers(self.botanalytics.layer_for(self))
+            else:
+                _check_handler_exists(fn, handlers_dir, bot.handler)
+                self.botanalytics.attach(fn, redirect_handler=not bot.decorated)
+            if bot.secret is not None:
+                self._bot_secret(bot, bot.secret, fn)
+            if bot.pause_state:
+                self._pause_state(bot, fn)
             self.functions[bot.name] = fn
             if bot.kind == "alexa":
                 self._alexa_trigger(fn, alexa_skill_id)
@@ -162,6 +220,83 @@ class ReferenceBotsStack(cdk.Stack):
         )
 
     # -- pieces -----------------------------------------------------------------------------------
+
+    def _bot_secret(self, bot: Bot, spec: BotSecret, fn: lambda_.Function) -> None:
+        template = {key: SECRET_PLACEHOLDER for key in spec.placeholders}
+        secret = secretsmanager.Secret(
+            self,
+            f"{bot.name}Secret",
+            description=spec.description or f"Platform tokens of {bot.name}",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps(template),
+                generate_string_key=spec.generated,
+                exclude_punctuation=True,
+            )
+            if spec.generated
+            else None,
+            secret_object_value=None
+            if spec.generated
+            else {key: cdk.SecretValue.unsafe_plain_text(value) for key, value in template.items()},
+        )
+        secret.grant_read(fn)
+        fn.add_environment(spec.env, secret.secret_arn)
+        self.bot_secrets[bot.name] = secret
+        cdk.CfnOutput(
+            self,
+            f"{bot.name}SecretArn",
+            value=secret.secret_arn,
+            description=f"Put {', '.join(spec.placeholders) or 'the tokens'} of {bot.name} here",
+        )
+
+    def _pause_table(self) -> dynamodb.Table:
+        if self.pause_table is None:
+            # RETAIN (the CloudFormation default for tables): the table holds which users a human agent
+            # has taken over; deleting or replacing the stack must not silently drop that state and let
+            # the bot talk over a live agent. Delete the table by hand once the bots are gone.
+            self.pause_table = dynamodb.Table(
+                self,
+                "PauseTable",
+                partition_key=dynamodb.Attribute(name="user_id", type=dynamodb.AttributeType.STRING),
+                billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+                point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                    point_in_time_recovery_enabled=True
+                ),
+                removal_policy=cdk.RemovalPolicy.RETAIN,
+            )
+            cdk.CfnOutput(
+                self,
+                "PauseTableName",
+                value=self.pause_table.table_name,
+                description="Live person takeover state (BOTANALYTICS_PAUSE_TABLE)",
+            )
+        return self.pause_table
+
+    def _pause_state(self, bot: Bot, fn: lambda_.Function) -> None:
+        table = self._pause_table()
+        fn.add_environment("BOTANALYTICS_PAUSE_TABLE", table.table_name)
+        if bot.pause_state == "read":
+            table.grant(fn, "dynamodb:GetItem")  # botanalytics.pause.is_paused
+            return
+        table.grant(fn, "dynamodb:GetItem", "dynamodb:PutItem")  # set_paused (conditional put)
+        if self.pause_secret is None:
+            self.pause_secret = secretsmanager.Secret(
+                self,
+                "PauseSecret",
+                description="Shared secret of the pause webhook: register its URL with ?secret=<this value> "
+                "as the livechat webhook_url",
+                generate_secret_string=secretsmanager.SecretStringGenerator(
+                    exclude_punctuation=True, password_length=40
+                ),
+            )
+            cdk.CfnOutput(
+                self,
+                "PauseSecretArn",
+                value=self.pause_secret.secret_arn,
+                description="Append ?secret=<this secret's value> to the pause webhook URL you register",
+            )
+        # The layer reads the shared secret from its environment; it is resolved at deploy time (a
+        # dynamic reference, never in the template). It also travels in the registered webhook URL.
+        fn.add_environment("BOTANALYTICS_PAUSE_SECRET", self.pause_secret.secret_value.unsafe_unwrap())
 
     def _function(self, bot: Bot, code: lambda_.Code, retention: logs.RetentionDays) -> lambda_.Function:
         log_group = logs.LogGroup(
@@ -386,7 +521,13 @@ class ReferenceBotsStack(cdk.Stack):
                     self,
                     f"{bot.name}WebhookUrl{method.title()}",
                     value=f"{api.api_endpoint}{path}",
-                    description=f"{method} webhook of {bot.name}",
+                    description=f"{method} webhook of {bot.name}"
+                    + (
+                        " (live person takeover): register it with ?secret=<PauseSecret value> as the "
+                        "livechat webhook_url"
+                        if bot.pause_state == "write"
+                        else ""
+                    ),
                 )
         return api
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 logger = get_logger("botanalytics")
 deadletter_logger = get_logger("botanalytics.deadletter")
 DEADLETTER_TAG = "BOTANALYTICS_DEADLETTER"
+FLUSH_RETRY_S = 0.1  # the longest pause between attempts while a flush waits
 
 
 class _Pending:
@@ -67,6 +68,7 @@ class Dispatcher:
         self._invocation_deadline: Optional[Deadline] = None
         self._invocation_started = 0.0  # monotonic time the current invocation began
         self._in_flight_started = 0.0  # monotonic time the send in flight began
+        self._flushing_until = 0.0  # during an explicit flush the breaker and long backoffs are ignored
         #: On Lambda the process is frozen between invocations: a send started there would resume in the
         #: next invocation with a stale deadline and hold that invocation's wait. Set by the tracker.
         self.hold_between_invocations = False
@@ -180,6 +182,7 @@ class Dispatcher:
             for pending in self._queue:
                 pending.not_before = 0.0
             self.breaker.probe_now()
+            self._flushing_until = deadline.at
             previous = self._invocation_deadline
             active = previous is not None and not previous.expired()
             self._invocation_deadline = deadline.earliest(previous) if active else deadline
@@ -217,9 +220,9 @@ class Dispatcher:
         return len(todo)
 
     def _progress_possible(self, deadline: Deadline, patient: bool = False) -> bool:
+        if patient:  # an explicit flush keeps trying (breaker and backoff set aside) until its timeout
+            return True
         if self._in_flight is not None:
-            if patient:  # an explicit flush waits for whatever is on the wire
-                return True
             # A send left over from before this invocation while the API is failing (outside Lambda,
             # where nothing freezes it) is not worth this invocation's budget: it is kept and retried.
             return self._in_flight_started >= self._invocation_started or not self.breaker.failing
@@ -285,7 +288,8 @@ class Dispatcher:
                         self._invocation_deadline is None or self._invocation_deadline.expired()):
                     pass  # no invocation running: hold until begin_invocation() or flush() notifies
                 elif self._queue:
-                    breaker_wait = self.breaker.wait_s()
+                    flushing = time.monotonic() < self._flushing_until
+                    breaker_wait = 0.0 if flushing else self.breaker.wait_s()
                     if breaker_wait > 0:
                         wait_s = breaker_wait
                     else:
@@ -351,6 +355,8 @@ class Dispatcher:
         if outcome.status != 429 and self.breaker.failure():
             count("breaker_opened")
         delay = self.config.retry.backoff_s(max(1, pending.attempts), outcome.retry_after_s)
+        if time.monotonic() < self._flushing_until:  # a flush keeps trying until its own timeout
+            delay = min(delay, FLUSH_RETRY_S)
         pending.not_before = time.monotonic() + delay
         with self._cond:
             self._queue.appendleft(pending)  # keep the oldest first
