@@ -130,11 +130,12 @@ class Tracker:
     def _after(self, state: Optional["_TurnState"], context: Any, started: float, response: Any) -> None:
         records: List[Record] = []
         if state is not None and state.platform is not None:
-            from . import envelope
+            with guarded("platform outgoing"):  # a platform bug must not skip the handover below
+                from . import envelope
 
-            http = state.turn.http
-            http_response = envelope.read_response(response, source=http.source) if http is not None else None
-            records = _stamp(state.platform.outgoing(state.turn, response, http_response), state.turn.request_id)
+                http = state.turn.http
+                http_response = envelope.read_response(response, source=http.source) if http is not None else None
+                records = _stamp(state.platform.outgoing(state.turn, response, http_response), state.turn.request_id)
         self._finish(state, context, started, records)
 
     def _finish(self, state: Optional["_TurnState"], context: Any, started: float, records: List[Record]) -> None:
