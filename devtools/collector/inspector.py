@@ -50,7 +50,7 @@ import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from . import transcripts
@@ -129,6 +129,12 @@ def tag(name: str, attrs: Optional[Dict[str, Any]] = None, *children: Any) -> Ma
             continue
         parts.append(" " + key if value is True else ' %s="%s"' % (key, html.escape(str(value), quote=True)))
     return Markup("<%s%s>%s</%s>" % (name, "".join(parts), "".join(_children(children)), name))
+
+
+def table(attrs: Optional[Dict[str, Any]], headers: Sequence[str], rows: Any) -> Markup:
+    """A ``<table>`` with one header row of ``headers`` and ``rows`` (already rendered ``<tr>``s)."""
+    return tag("table", attrs, tag("thead", None, tag("tr", None, *[tag("th", None, h) for h in headers])),
+               tag("tbody", None, rows))
 
 
 def cat(*children: Any) -> Markup:
@@ -507,24 +513,7 @@ def _platforms(view: View) -> Markup:
             )
             for p in view.platforms
         ]
-        body = tag(
-            "table",
-            None,
-            tag(
-                "thead",
-                None,
-                tag(
-                    "tr",
-                    None,
-                    tag("th", None, "platform"),
-                    tag("th", None, "bot"),
-                    tag("th", None, "records"),
-                    tag("th", None, "users"),
-                    tag("th", None, "last received"),
-                ),
-            ),
-            tag("tbody", None, rows),
-        )
+        body = table(None, ("platform", "bot", "records", "users", "last received"), rows)
     return tag("section", {"id": "platforms", "class": "panel"}, tag("h2", None, "Bots & platforms"), body)
 
 
@@ -582,24 +571,7 @@ def _delivery(view: View) -> Markup:
                     if rounds is not None
                     else "",
                 ),
-                tag(
-                    "table",
-                    {"id": "demo-bots"},
-                    tag(
-                        "thead",
-                        None,
-                        tag(
-                            "tr",
-                            None,
-                            tag("th", None, "bot"),
-                            tag("th", None, "invocations"),
-                            tag("th", None, "records"),
-                            tag("th", None, "added p50 ms"),
-                            tag("th", None, "added p99 ms"),
-                        ),
-                    ),
-                    tag("tbody", None, rows),
-                ),
+                table({"id": "demo-bots"}, ("bot", "invocations", "records", "added p50 ms", "added p99 ms"), rows),
             ]
         layer = demo.get("layer") if isinstance(demo.get("layer"), dict) else {}
         if layer:

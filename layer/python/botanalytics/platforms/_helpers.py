@@ -137,6 +137,16 @@ def posted_to(host: Any, path: Any, body: Any, headers: Any,
     return route.rstrip("/"), lowered, raw
 
 
+def reply_document(response: Any, http_response: Any) -> Optional[Any]:
+    """The document a webhook handler answered with (TwiML, WeChat XML): the HTTP body of a proxy
+    response, or a plain str/bytes return; None for a non-2xx answer or nothing usable."""
+    if http_response is not None:
+        return None if http_response.status >= 300 else http_response.body
+    if isinstance(response, (str, bytes)):
+        return response
+    return None
+
+
 def parse_json_or_form(body: bytes, headers: Dict[str, str]) -> Optional[Dict[str, Any]]:
     """An outgoing call's body: a JSON object, or a form whose values are kept as strings."""
     try:

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 from ..record import Record
 from ..webhook import HttpResponse
 from .base import Platform, Turn
-from ._helpers import body_bytes, guarded, host_matches, is_post, lower_headers, parse_xml, split_target
+from ._helpers import body_bytes, guarded, host_matches, is_post, lower_headers, parse_xml, reply_document, split_target
 
 MESSAGES_PATH = "twilio/sms/messages/"
 SEND_HOSTS = ("api.twilio.com",)
@@ -76,13 +76,8 @@ class Twilio(Platform):
         form = _webhook_form(turn)
         if form is None or any(name not in form for name in REQUIRED):
             return []
-        if http_response is not None:
-            if http_response.status >= 300:
-                return []
-            document: Any = http_response.body
-        elif isinstance(response, (str, bytes)):
-            document = response
-        else:
+        document = reply_document(response, http_response)
+        if document is None:
             return []
         root = parse_xml(document)
         if root is None or root.tag != "Response":

@@ -28,6 +28,7 @@ from ..record import Record
 from ..webhook import HttpResponse
 from .base import Platform, Turn
 from ._helpers import (
+    reply_document,
     element_to_dict,
     guarded,
     nonempty_str,
@@ -94,13 +95,8 @@ class WeChat(Platform):
         http = turn.http
         if http is None or http.method != "POST" or _xml_message(http.body) is None:
             return []
-        if http_response is not None:
-            if http_response.status >= 300:
-                return []
-            document: Any = http_response.body
-        elif isinstance(response, (str, bytes)):
-            document = response
-        else:
+        document = reply_document(response, http_response)
+        if document is None:
             return []
         fields = _xml_message(document)
         if fields is None or "Encrypt" in fields or not isinstance(fields.get("MsgType"), str):
